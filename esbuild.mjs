@@ -1,0 +1,67 @@
+// One build script, four bundles:
+//   dist/extension.js  the VS Code extension host side (node, `vscode` external)
+//   dist/probe.js      injected with --require into the user's program (node, everything bundled:
+//                      it must not resolve modules from the user's node_modules)
+//   dist/cli.js        `stallscope` (node)
+//   dist/webview.js    the timeline (browser IIFE, d3 bundled)
+// esbuild does not type-check: `npm run typecheck` does.
+import * as esbuild from 'esbuild';
+import { existsSync, mkdirSync, copyFileSync, chmodSync } from 'node:fs';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+const node = {
+  bundle: true,
+  platform: 'node',
+  target: 'node18',
+  format: 'cjs',
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+  legalComments: 'none',
+};
+
+const builds = [
+  { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  // ws optionally requires these native speed-ups; without them it uses its JS fallbacks.
+  { ...node, entryPoints: ['src/probe/index.ts'], outfile: 'dist/probe.js', external: ['bufferutil', 'utf-8-validate'] },
+  {
+    ...node,
+    entryPoints: ['src/cli/main.ts'],
+    outfile: 'dist/cli.js',
+    external: ['bufferutil', 'utf-8-validate', 'autocannon'],
+    banner: { js: '#!/usr/bin/env node' },
+  },
+  {
+    bundle: true,
+    platform: 'browser',
+    target: 'chrome114',
+    format: 'iife',
+    entryPoints: ['webview/main.ts'],
+    outfile: 'dist/webview.js',
+    sourcemap: production ? false : 'linked',
+    minify: production,
+    logLevel: 'warning',
+    legalComments: 'none',
+  },
+];
+
+const missing = builds.filter((b) => !existsSync(b.entryPoints[0]));
+if (missing.length) {
+  console.error(`esbuild: missing entry points: ${missing.map((b) => b.entryPoints[0]).join(', ')}`);
+  process.exit(1);
+}
+
+mkdirSync('dist', { recursive: true });
+if (watch) {
+  const ctxs = await Promise.all(builds.map((b) => esbuild.context(b)));
+  await Promise.all(ctxs.map((c) => c.watch()));
+  console.log('esbuild: watching');
+} else {
+  const t0 = Date.now();
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+  if (existsSync('media/timeline.css')) copyFileSync('media/timeline.css', 'dist/timeline.css');
+  chmodSync('dist/cli.js', 0o755);
+  console.log(`esbuild: ${builds.length} bundles in ${Date.now() - t0} ms${production ? ' (production)' : ''}`);
+}
