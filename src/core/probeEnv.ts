@@ -15,12 +15,12 @@ export function quoteNodeOption(value: string): string {
 }
 
 /** The env key that holds NODE_OPTIONS (Windows env keys are case-insensitive). */
-function nodeOptionsKey(env: Env): string {
+function nodeOptionsKey(env: Record<string, unknown>): string {
   return Object.keys(env).find((k) => k.toUpperCase() === 'NODE_OPTIONS') ?? 'NODE_OPTIONS';
 }
 
 /** NODE_OPTIONS with the probe's --require appended once; the user's own options are kept as they are. */
-export function appendRequire(nodeOptions: string | undefined, probePath: string): string {
+export function appendRequire(nodeOptions: string | null | undefined, probePath: string): string {
   const require = `--require ${quoteNodeOption(probePath)}`;
   const current = (nodeOptions ?? '').trim();
   if (current.includes(require)) return current;
@@ -29,10 +29,15 @@ export function appendRequire(nodeOptions: string | undefined, probePath: string
 
 /**
  * A copy of `env` that loads the probe. `env` is not modified.
- * `undefined` values are kept as they are: to a launch config they mean "unset this variable".
+ * `undefined` and `null` values are kept as they are: to a launch config they mean "unset this variable"
+ * (a null NODE_OPTIONS leaves just the probe's --require).
  */
-export function withProbe(env: Env, probePath: string, options: ProbeOptions): Env {
-  const out: Env = { ...env };
+export function withProbe<V extends string | null | undefined = string | undefined>(
+  env: Record<string, V>,
+  probePath: string,
+  options: ProbeOptions,
+): Record<string, V | string> {
+  const out: Record<string, V | string> = { ...env };
   const key = nodeOptionsKey(out);
   out[key] = appendRequire(out[key], probePath);
   out[PROBE_OPTIONS_ENV] = JSON.stringify(options);

@@ -33,6 +33,11 @@ export interface RecordingEvents {
   delta: [delta: RecordingDelta];
   notice: [pid: number, level: 'info' | 'warn', message: string];
   listening: [server: ListeningServer];
+  /**
+   * Stalls taken back: announced while ongoing, then explained by a debugger pause. Sent at once
+   * (not batched); consumers that mirror the store re-read `state()`.
+   */
+  removed: [stallIds: string[]];
 }
 
 export interface RecordingOptions {
@@ -176,6 +181,14 @@ export class Recording extends EventEmitter<RecordingEvents> {
     }
     this.stallsById.set(stall.id, stall);
     this.queue('stalls', stall);
+  }
+
+  /** Takes back a stall (see the `removed` event). Returns whether it was there. */
+  removeStall(id: string): boolean {
+    if (!this.stallsById.delete(id)) return false;
+    this.pending.stalls = this.pending.stalls.filter((s) => s.id !== id);
+    this.emit('removed', [id]);
+    return true;
   }
 
   upsertPause(pause: PauseRange): void {

@@ -97,6 +97,21 @@ export interface Handler {
   label: string;
 }
 
+/** Longest HTTP handler label the probe reports. */
+export const MAX_HTTP_LABEL = 200;
+
+/**
+ * The handler label of an HTTP request, `GET /orders`: the method and the path without its query
+ * or fragment. The probe labels requests with it and `stallscope check` matches endpoints with it,
+ * so the two can never disagree about what "the same endpoint" is.
+ */
+export function httpRequestLabel(method: unknown, url: unknown): string {
+  const u = typeof url === 'string' ? url : '';
+  const q = u.search(/[?#]/);
+  const path = (q >= 0 ? u.slice(0, q) : u) || '/';
+  return `${typeof method === 'string' ? method : 'GET'} ${path}`.slice(0, MAX_HTTP_LABEL);
+}
+
 export type CauseKind = 'js' | 'native' | 'gc';
 
 export interface Cause {
@@ -106,11 +121,26 @@ export interface Cause {
   api?: string;
 }
 
+/**
+ * in-flight: the request had started when the loop blocked, and its next step had to wait;
+ * queued: it arrived while the loop was blocked and was only read once the stall ended.
+ */
+export type VictimState = 'in-flight' | 'queued';
+
 /** A request that was in flight or queued while a stall blocked the loop. */
 export interface Victim {
+  /** `GET /health` (see httpRequestLabel). Untrusted text: render as text. */
   label: string;
-  /** How long this request was held up by the stall. */
+  /**
+   * How long this request was held up by the stall, at most: an in-flight request may have had
+   * nothing to do for part of the stall, a queued one may have arrived after it began. For an
+   * entry that folds `count` requests, the longest.
+   */
   delayedMs: number;
+  /** Absent in reports written before probes told the two apart. */
+  state?: VictimState;
+  /** Requests folded into this entry (same label and state); absent means one. */
+  count?: number;
 }
 
 export interface Stall {
@@ -326,7 +356,14 @@ function isCause(v: unknown): v is Cause {
 }
 
 function isVictim(v: unknown): v is Victim {
-  return isObj(v) && isStr(v.label, 1024) && isNum(v.delayedMs) && v.delayedMs >= 0;
+  return (
+    isObj(v) &&
+    isStr(v.label, 1024) &&
+    isNum(v.delayedMs) &&
+    v.delayedMs >= 0 &&
+    isOpt(v.state, (x): x is VictimState => x === 'in-flight' || x === 'queued') &&
+    isOpt(v.count, (x): x is number => isInt(x, 1))
+  );
 }
 
 export function isStall(v: unknown): v is Stall {
@@ -469,6 +506,45 @@ export function isWebviewToHost(v: unknown): v is WebviewToHost {
       return true;
     case 'revealFrame':
       return isStr(v.stallId, 128) && isOpt(v.frameIndex, (x): x is number => isInt(x) && x < MAX_STACK_FRAMES);
+    default:
+      return false;
+  }
+}
+
+const MAX_STATE_STALLS = 1_000_000;
+const MAX_STATE_LAG = 10_000_000;
+const MAX_STATE_ITEMS = 100_000;
+
+export function isTimelineState(v: unknown): v is TimelineState {
+  return (
+    isObj(v) &&
+    isStr(v.title) &&
+    typeof v.live === 'boolean' &&
+    isNum(v.startedAtMs) &&
+    isArr(v.processes, isProcessInfo, MAX_STATE_ITEMS) &&
+    isArr(v.stalls, isStall, MAX_STATE_STALLS) &&
+    isArr(v.lag, isLagSample, MAX_STATE_LAG) &&
+    isArr(v.pauses, isPauseRange, MAX_STATE_ITEMS)
+  );
+}
+
+/** Validates what the webview receives: the host is trusted, but the data in it came from the user's program. */
+export function isHostToWebview(v: unknown): v is HostToWebview {
+  if (!isObj(v)) return false;
+  switch (v.type) {
+    case 'reset':
+      return isTimelineState(v.state);
+    case 'append':
+      return (
+        isOpt(v.stalls, (x): x is Stall[] => isArr(x, isStall, MAX_STATE_STALLS)) &&
+        isOpt(v.lag, (x): x is LagSample[] => isArr(x, isLagSample, MAX_STATE_LAG)) &&
+        isOpt(v.pauses, (x): x is PauseRange[] => isArr(x, isPauseRange, MAX_STATE_ITEMS)) &&
+        isOpt(v.processes, (x): x is ProcessInfo[] => isArr(x, isProcessInfo, MAX_STATE_ITEMS))
+      );
+    case 'live':
+      return typeof v.live === 'boolean';
+    case 'focusStall':
+      return isStr(v.stallId, 128);
     default:
       return false;
   }

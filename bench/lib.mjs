@@ -1,0 +1,80 @@
+// Shared helpers for bench sections: configuration from env, statistics, per-thread CPU, tables.
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** BENCH_QUICK=1 shrinks every default so a whole run takes a couple of minutes (numbers are then rough). */
+export const QUICK = process.env.BENCH_QUICK === '1';
+
+export function envNumber(name, normal, quick = normal) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return QUICK ? quick : normal;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
+  return n;
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export function median(xs) {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+export function percentile(xs, p) {
+  const s = [...xs].sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+}
+
+/**
+ * CPU time (ms) of every thread of `pid`, from /proc/<pid>/task/<tid>/schedstat (nanoseconds, so an
+ * idle process's few milliseconds are measurable, unlike the 10 ms ticks of /stat). Summing all
+ * threads counts the probe's own watchdog worker, libuv's pool and V8's helpers.
+ */
+export function threadCpuMs(pid) {
+  const out = new Map();
+  let tids = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      out.set(tid, ns / 1e6);
+    } catch {
+      // the thread ended between readdir and read
+    }
+  }
+  return out;
+}
+
+/** CPU ms used between two threadCpuMs snapshots (threads that appeared in between count from 0). */
+export function cpuDelta(before, after) {
+  let ms = 0;
+  for (const [tid, t] of after) ms += t - (before.get(tid) ?? 0);
+  return ms;
+}
+
+export function rssMb(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/** A plain text table: first row is the header; numbers right-aligned. */
+export function table(rows, { indent = '  ' } = {}) {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
+  const isNum = (v) => typeof v === 'number' || /^[-+~]?[\d.]+( ?[%×a-zµ/]+)?( \(.*\))?$/.test(String(v));
+  const line = (r) => indent + r.map((v, c) => (c > 0 && isNum(v) ? String(v).padStart(widths[c]) : String(v).padEnd(widths[c]))).join('  ').trimEnd();
+  return [line(rows[0]), indent + widths.map((w) => '─'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+export function fixed(n, digits = 1) {
+  return Number.isFinite(n) ? n.toFixed(digits) : '–';
+}

@@ -1,0 +1,47 @@
+/**
+ * An endpoint as the user names it on the command line or in the input box: `GET /orders`,
+ * `POST /orders?dry=1`, or just `/health` (GET). Its `label` is what the probe calls a stall's
+ * handler when that request blocked the loop, built by the same function (httpRequestLabel), so
+ * matching stalls to endpoints is an equality test.
+ */
+import { httpRequestLabel } from '../../shared/protocol';
+
+export interface Endpoint {
+  method: string;
+  /** Path and query as given: `/search?q=x`. */
+  path: string;
+  /** `GET /search`: the probe's handler label for it. */
+  label: string;
+}
+
+export class EndpointError extends Error {
+  override readonly name = 'EndpointError';
+}
+
+const METHOD = /^[A-Za-z]{1,20}$/;
+
+export function parseEndpoint(spec: string): Endpoint {
+  const text = spec.trim();
+  const parts = text.split(/\s+/);
+  if (!text || parts.length > 2) throw new EndpointError(`"${spec}" is not an endpoint; write it as 'GET /path'`);
+  const [method, path] = parts.length === 2 ? [parts[0].toUpperCase(), parts[1]] : ['GET', parts[0]];
+  if (!METHOD.test(method)) throw new EndpointError(`"${spec}": "${parts[0]}" is not an HTTP method`);
+  if (!path.startsWith('/')) throw new EndpointError(`"${spec}": the path must start with / (the server comes from --url or the probe)`);
+  return { method, path, label: httpRequestLabel(method, path) };
+}
+
+/** Parses every spec; two that name the same handler would measure the same stalls twice. */
+export function parseEndpoints(specs: readonly string[]): Endpoint[] {
+  const out: Endpoint[] = [];
+  for (const spec of specs) {
+    const e = parseEndpoint(spec);
+    if (out.some((o) => o.label === e.label)) throw new EndpointError(`"${spec}" is given twice (as ${e.label}); each endpoint is checked once`);
+    out.push(e);
+  }
+  return out;
+}
+
+/** The URL of `endpoint` on the server at `baseUrl` (`http://127.0.0.1:3000`, a path prefix is kept). */
+export function endpointUrl(baseUrl: string, endpoint: Endpoint): string {
+  return baseUrl.replace(/\/+$/, '') + endpoint.path;
+}

@@ -1,0 +1,18 @@
+/**
+ * One monotonic clock for every thread of the process: `process.hrtime` is CLOCK_MONOTONIC in the
+ * main thread and in workers alike, so heartbeat stamps written by one thread can be compared by
+ * another. Epoch conversion uses one offset measured on the main thread and handed to the watchdog,
+ * so the probe's times and the app's own `performance.timeOrigin + performance.now()` agree to µs.
+ */
+export function hrMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+/** epochMs = hrMs + offset. Measured where it is called (call it on the main thread). */
+export function measureEpochOffset(): number {
+  return performance.timeOrigin + performance.now() - hrMs();
+}
+
+export function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}

@@ -1,0 +1,242 @@
+/**
+ * The heartbeat: each probed thread stamps a SharedArrayBuffer from an unref'd timer, and the
+ * watchdog thread reads it. A stamp that stops advancing is a blocked loop, seen while it is still
+ * blocked.
+ *
+ * Exact duration. A heartbeat gap alone over-states a stall by up to one heartbeat (the loop sat
+ * idle in epoll for part of the gap before the blocking task began). So each beat also records
+ * libuv's cumulative idle time (`performance.eventLoopUtilization().idle`); when a gap exceeds the
+ * threshold, the blocked time is the gap minus the idle time inside it, and that record is written
+ * to a small ring for the watchdog to read when the stall ends.
+ *
+ * Loop lag. The same beats double as the lag sampler (each beat's delay past its due time, which is
+ * what monitorEventLoopDelay measures with a second 100 Hz timer): per `lagIntervalMs` the beat
+ * delays give p50/p99/max and the idle deltas give the utilisation. One timer instead of two.
+ *
+ * Layout (Float64 slots, then Int32 slots for Atomics). Writers: the probed thread, except where noted.
+ */
+import { PerformanceObserver } from 'node:perf_hooks';
+import { hrMs } from './clock';
+
+export const F_BEAT = 0; // hr ms of the latest beat
+export const F_IDLE = 1; // cumulative libuv idle ms at the latest beat
+export const F_THRESHOLD = 2; // written by the watchdog (host `configure`)
+export const F_INSPECTOR = 3; // 1 while inspector.url() is set (main thread only)
+export const F_HEARTBEAT = 4; // heartbeat period in ms
+export const GAP_BASE = 8;
+export const GAP_SLOTS = 8;
+export const GAP_STRIDE = 3; // prevBeat, endBeat, activeMs
+export const LAG_BASE = GAP_BASE + GAP_SLOTS * GAP_STRIDE;
+export const LAG_SLOTS = 64;
+export const LAG_STRIDE = 6; // atHr, intervalMs, p50, p99, max, elu
+export const GC_BASE = LAG_BASE + LAG_SLOTS * LAG_STRIDE;
+export const GC_SLOTS = 32;
+export const GC_STRIDE = 2; // startHr, durationMs
+const F64_LEN = GC_BASE + GC_SLOTS * GC_STRIDE;
+
+export const I_GAPS = 0; // records written to the gap ring (monotonic)
+export const I_LAGS = 1; // samples written to the lag ring (monotonic)
+export const I_EXIT = 2; // the thread is exiting (set by it, in its 'exit' handler)
+export const I_ACK = 3; // the watchdog finished its exit work (set by the watchdog)
+export const I_SESSION = 4; // the watchdog holds an inspector session on this thread (set by the watchdog)
+export const I_STOP = 5; // the watchdog gave up for good: stop beating (set by the watchdog)
+export const I_GCS = 6; // records written to the GC ring (monotonic)
+const I32_LEN = 8;
+
+export const SAB_BYTES = F64_LEN * 8 + I32_LEN * 4;
+
+export interface HeartbeatViews {
+  f64: Float64Array;
+  i32: Int32Array;
+}
+
+export function views(sab: SharedArrayBuffer): HeartbeatViews {
+  return { f64: new Float64Array(sab, 0, F64_LEN), i32: new Int32Array(sab, F64_LEN * 8, I32_LEN) };
+}
+
+export interface GapRecord {
+  prevBeat: number;
+  endBeat: number;
+  activeMs: number;
+}
+
+export interface LagRecord {
+  atHr: number;
+  intervalMs: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  elu: number;
+}
+
+/** The gap record that ended the stall which began after `prevBeat`, if still in the ring. */
+export function findGap(v: HeartbeatViews, prevBeat: number): GapRecord | undefined {
+  const n = Atomics.load(v.i32, I_GAPS);
+  for (let k = n - 1; k >= 0 && k >= n - GAP_SLOTS; k--) {
+    const at = GAP_BASE + (k % GAP_SLOTS) * GAP_STRIDE;
+    if (v.f64[at] === prevBeat) return { prevBeat, endBeat: v.f64[at + 1], activeMs: v.f64[at + 2] };
+  }
+  return undefined;
+}
+
+/** Lag samples written since `seen` (a counter the reader keeps); returns the new counter. */
+export function readLag(v: HeartbeatViews, seen: number, out: LagRecord[]): number {
+  const n = Atomics.load(v.i32, I_LAGS);
+  for (let k = Math.max(seen, n - LAG_SLOTS); k < n; k++) {
+    const at = LAG_BASE + (k % LAG_SLOTS) * LAG_STRIDE;
+    const f = v.f64;
+    out.push({ atHr: f[at], intervalMs: f[at + 1], p50Ms: f[at + 2], p99Ms: f[at + 3], maxMs: f[at + 4], elu: f[at + 5] });
+  }
+  return n;
+}
+
+/** Total GC time inside [fromHr, toHr], from the GC ring. */
+export function gcTimeWithin(v: HeartbeatViews, fromHr: number, toHr: number): number {
+  const n = Atomics.load(v.i32, I_GCS);
+  let total = 0;
+  for (let k = Math.max(0, n - GC_SLOTS); k < n; k++) {
+    const at = GC_BASE + (k % GC_SLOTS) * GC_STRIDE;
+    const start = v.f64[at];
+    const end = start + v.f64[at + 1];
+    total += Math.max(0, Math.min(end, toHr) - Math.max(start, fromHr));
+  }
+  return total;
+}
+
+/** GC counter, to notice new GC records cheaply. */
+export function gcCount(v: HeartbeatViews): number {
+  return Atomics.load(v.i32, I_GCS);
+}
+
+/**
+ * Records garbage-collection pauses of this thread (>= 2 ms) into the GC ring. The observer's
+ * entries arrive after the fact (the loop must turn first), so the watchdog re-checks a stall it
+ * already reported when new GC records appear.
+ */
+export function observeGc(v: HeartbeatViews, epochOffset: number): void {
+  // entry.startTime is on this thread's performance clock; hr = epoch - offset.
+  const toHr = performance.timeOrigin - epochOffset;
+  const obs = new PerformanceObserver((list) => {
+    try {
+      for (const e of list.getEntries()) {
+        if (e.duration < 2) continue;
+        const n = Atomics.load(v.i32, I_GCS);
+        const at = GC_BASE + (n % GC_SLOTS) * GC_STRIDE;
+        v.f64[at] = e.startTime + toHr;
+        v.f64[at + 1] = e.duration;
+        Atomics.store(v.i32, I_GCS, n + 1);
+      }
+    } catch {
+      // ignore
+    }
+  });
+  obs.observe({ entryTypes: ['gc'] });
+}
+
+function idleMs(): number {
+  return performance.eventLoopUtilization().idle;
+}
+
+/** Quantile of the first `n` values of a scratch array (sorted in place; n is ~10). */
+function quantile(a: Float64Array, n: number, q: number): number {
+  const s = a.subarray(0, n).sort();
+  return s[Math.min(n - 1, Math.floor(q * n))];
+}
+
+export interface Heartbeat {
+  readonly sab: SharedArrayBuffer;
+  readonly views: HeartbeatViews;
+  /** Stamps one last beat (so a stall that ends in process.exit() gets its exact duration). */
+  finalBeat(): void;
+  stop(): void;
+}
+
+export interface HeartbeatOptions {
+  heartbeatMs: number;
+  thresholdMs: number;
+  lagIntervalMs: number;
+  /** Called on each beat that closes a gap longer than the threshold (lag-only mode reports stalls from it). */
+  onGap?: (g: GapRecord) => void;
+  /** Main thread only: publish inspector.url() state now and then. */
+  inspectorOpen?: () => boolean;
+}
+
+export function startHeartbeat(o: HeartbeatOptions): Heartbeat {
+  const sab = new SharedArrayBuffer(SAB_BYTES);
+  const v = views(sab);
+  const f = v.f64;
+  f[F_THRESHOLD] = o.thresholdMs;
+  f[F_HEARTBEAT] = o.heartbeatMs;
+  let lastBeat = hrMs();
+  let lastIdle = idleMs();
+  f[F_BEAT] = lastBeat;
+  f[F_IDLE] = lastIdle;
+  if (o.inspectorOpen) f[F_INSPECTOR] = o.inspectorOpen() ? 1 : 0;
+
+  const delays = new Float64Array(Math.ceil(10_000 / o.heartbeatMs) + 16);
+  let nDelays = 0;
+  let lagStart = lastBeat;
+  let lagStartIdle = lastIdle;
+  let beats = 0;
+  const inspectorEvery = Math.max(1, Math.round(1000 / o.heartbeatMs));
+
+  const beat = (): void => {
+    const now = hrMs();
+    const idle = idleMs();
+    const gap = now - lastBeat;
+    if (gap > f[F_THRESHOLD]) {
+      const g: GapRecord = { prevBeat: lastBeat, endBeat: now, activeMs: Math.max(0, gap - (idle - lastIdle)) };
+      const n = Atomics.load(v.i32, I_GAPS);
+      const at = GAP_BASE + (n % GAP_SLOTS) * GAP_STRIDE;
+      f[at] = g.prevBeat;
+      f[at + 1] = g.endBeat;
+      f[at + 2] = g.activeMs;
+      Atomics.store(v.i32, I_GAPS, n + 1); // publishes the record (SC store orders the plain writes before it)
+      o.onGap?.(g);
+    }
+    if (nDelays < delays.length) delays[nDelays++] = Math.max(0, gap - o.heartbeatMs);
+    lastBeat = now;
+    lastIdle = idle;
+    f[F_IDLE] = idle;
+    f[F_BEAT] = now;
+    if (now - lagStart >= o.lagIntervalMs && nDelays > 0) {
+      const span = now - lagStart;
+      const idleSpan = idle - lagStartIdle;
+      const n = Atomics.load(v.i32, I_LAGS);
+      const at = LAG_BASE + (n % LAG_SLOTS) * LAG_STRIDE;
+      f[at] = now;
+      f[at + 1] = span;
+      f[at + 3] = quantile(delays, nDelays, 0.99);
+      f[at + 2] = quantile(delays, nDelays, 0.5);
+      f[at + 4] = delays[nDelays - 1]; // sorted by quantile(): the last is the max
+      f[at + 5] = span > 0 ? Math.min(1, Math.max(0, 1 - idleSpan / span)) : 0;
+      Atomics.store(v.i32, I_LAGS, n + 1);
+      nDelays = 0;
+      lagStart = now;
+      lagStartIdle = idle;
+    }
+    if (o.inspectorOpen && ++beats % inspectorEvery === 0) f[F_INSPECTOR] = o.inspectorOpen() ? 1 : 0;
+    if (Atomics.load(v.i32, I_STOP) === 1) clearInterval(timer);
+  };
+  const timer = setInterval(() => {
+    try {
+      beat();
+    } catch {
+      // never throw into the app's loop
+    }
+  }, o.heartbeatMs);
+  timer.unref();
+
+  return {
+    sab,
+    views: v,
+    finalBeat: () => {
+      try {
+        beat();
+      } catch {
+        // ignore
+      }
+    },
+    stop: () => clearInterval(timer),
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * Lag-only mode, on the main thread, for when no watchdog thread can run (the permission model
+ * refuses workers). No stacks and no live detection are possible from the blocked thread itself,
+ * but the heartbeat still knows each stall's exact duration once it ends, and the lag series.
+ * Everything here is unref'd: the socket (see Transport) and the flush timer.
+ */
+import { PROTOCOL_VERSION, type LagSample } from '../shared/protocol';
+import { round2 } from './clock';
+import { readLag, type GapRecord, type Heartbeat, type LagRecord } from './heartbeat';
+import type { ResolvedOptions } from './options';
+import { Transport } from './transport';
+import type { WatchdogData } from './watchdog';
+
+export function startLagOnly(o: ResolvedOptions, hb: Heartbeat, gapHook: { onGap?: (g: GapRecord) => void }, d: WatchdogData, reason: string): void {
+  if (!o.url) return;
+  const timers: { flush?: NodeJS.Timeout } = {};
+  const transport = new Transport({
+    url: o.url,
+    hello: {
+      type: 'hello',
+      protocolVersion: PROTOCOL_VERSION,
+      token: o.token,
+      ...(o.sessionId ? { sessionId: o.sessionId } : {}),
+      pid: process.pid,
+      ppid: process.ppid,
+      threadId: 0,
+      argv: d.argv.slice(0, 256).map((a) => a.slice(0, 1024)),
+      cwd: d.cwd,
+      nodeVersion: process.version,
+      mode: 'lag-only',
+      startedAtMs: round2(d.startedAtMs),
+    },
+    onState: (s) => {
+      if (s === 'quiet') {
+        hb.stop();
+        if (timers.flush) clearInterval(timers.flush);
+        gapHook.onGap = undefined;
+      }
+    },
+  });
+  transport.send({ type: 'notice', pid: process.pid, level: 'warn', message: reason.slice(0, 2048) });
+  let seq = 0;
+  gapHook.onGap = (g) => {
+    if (g.activeMs < o.thresholdMs) return;
+    const startHr = g.endBeat - g.activeMs;
+    transport.send({
+      type: 'stall',
+      stall: {
+        id: `${process.pid}.0.${++seq}`,
+        pid: process.pid,
+        thread: { id: 0 },
+        startMs: round2(startHr + d.epochOffset),
+        durationMs: round2(g.activeMs),
+        detectedMs: round2(g.endBeat + d.epochOffset),
+        culprit: null,
+        frames: [],
+        handler: null,
+      },
+    });
+  };
+  let lagSeen = 0;
+  const flushLag = (): void => {
+    try {
+      const recs: LagRecord[] = [];
+      lagSeen = readLag(hb.views, lagSeen, recs);
+      const samples: LagSample[] = recs.map((r) => ({
+        pid: process.pid,
+        threadId: 0,
+        atMs: round2(r.atHr + d.epochOffset),
+        intervalMs: round2(r.intervalMs),
+        p50Ms: round2(r.p50Ms),
+        p99Ms: round2(r.p99Ms),
+        maxMs: round2(r.maxMs),
+        elu: Math.round(r.elu * 1000) / 1000,
+      }));
+      if (samples.length) transport.send({ type: 'lag', samples });
+    } catch {
+      // never throw into the app
+    }
+  };
+  timers.flush = setInterval(flushLag, 500);
+  timers.flush.unref();
+  // At exit: the last stall and lag go out in this tick (a socket write is attempted synchronously).
+  process.on('exit', () => {
+    hb.finalBeat();
+    flushLag();
+  });
+  transport.start();
+}

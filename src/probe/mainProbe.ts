@@ -1,0 +1,142 @@
+/**
+ * The probe on a process's main thread: heartbeat, request context, snapshot function, and the
+ * watchdog worker that does everything else. The main thread's own cost is one 10 ms timer
+ * (heartbeat + lag), an emit wrapper per HTTP request, and nothing at all while nothing stalls.
+ *
+ * When no worker may be started (the permission model without --allow-worker), the probe falls
+ * back to lag-only mode on this thread: lag, and stalls with exact durations reported after they
+ * end, without stacks.
+ */
+import type * as InspectorModule from 'node:inspector';
+import { Worker } from 'node:worker_threads';
+import { PROBE_OPTIONS_ENV } from '../shared/protocol';
+import { measureEpochOffset } from './clock';
+import { I_ACK, I_EXIT, I_SESSION, observeGc, startHeartbeat, type GapRecord } from './heartbeat';
+import type * as LagOnlyModule from './lagOnly';
+import type { ResolvedOptions } from './options';
+import { installRequestContext } from './requestContext';
+import { installSnapshot } from './snapshot';
+import type { MainToWatchdog, WatchdogData } from './watchdog';
+
+export const WATCHDOG_MARKER = 'stallscope.watchdog.v1';
+/** The longest the main thread's exit waits for the watchdog's last flush. Typically ~1 ms. */
+const EXIT_WAIT_MS = 250;
+
+/** The env for our own worker: no probe options, no --require of the probe (belt and braces; the marker guards). */
+export function cleanEnv(env: NodeJS.ProcessEnv, probeFile: string): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...env };
+  delete out[PROBE_OPTIONS_ENV];
+  for (const key of Object.keys(out)) {
+    if (key.toUpperCase() !== 'NODE_OPTIONS') continue;
+    const forward = probeFile.replace(/\\/g, '/');
+    const cleaned = (out[key] ?? '')
+      .replace(/(^|\s)(?:--require|-r)\s+("(?:[^"\\]|\\.)*"|\S+)/g, (all, lead: string, arg: string) =>
+        arg.replace(/^"|"$/g, '').replace(/\\"/g, '"') === forward ? lead : all,
+      )
+      .replace(/\s+/g, ' ')
+      .trim();
+    if (cleaned) out[key] = cleaned;
+    else delete out[key];
+  }
+  return out;
+}
+
+export function startMainProbe(o: ResolvedOptions, probeFile: string): void {
+  const epochOffset = measureEpochOffset();
+  let inspector: typeof InspectorModule | undefined;
+  let noInspector: string | undefined;
+  try {
+    // Lazily: a Node built without the inspector throws on require.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    inspector = require('node:inspector') as typeof InspectorModule;
+    if (!process.features.inspector) noInspector = 'this Node.js has no inspector';
+  } catch (e) {
+    noInspector = `the inspector is unavailable (${(e as Error).message})`;
+  }
+  const gapHook: { onGap?: (g: GapRecord) => void } = {};
+  const hb = startHeartbeat({
+    heartbeatMs: o.heartbeatMs,
+    thresholdMs: o.thresholdMs,
+    lagIntervalMs: o.lagIntervalMs,
+    inspectorOpen: inspector && !noInspector ? () => inspector.url() !== undefined : undefined,
+    onGap: (g) => gapHook.onGap?.(g),
+  });
+  const queued: MainToWatchdog[] = [];
+  let toWatchdog = (m: MainToWatchdog): void => void queued.push(m);
+  installRequestContext((server) => toWatchdog({ type: 'listening', server }));
+  installSnapshot(hb.views);
+  try {
+    observeGc(hb.views, epochOffset);
+  } catch {
+    // GC attribution is a nicety
+  }
+
+  const data: WatchdogData = {
+    sab: hb.sab,
+    epochOffset,
+    options: o,
+    argv: process.argv.slice(),
+    cwd: safeCwd(),
+    probeFile,
+    startedAtMs: performance.timeOrigin,
+    ...(noInspector ? { lagOnlyReason: `Stallscope: ${noInspector}; stacks are not captured (lag and stall durations only).` } : {}),
+  };
+  let worker: Worker;
+  try {
+    worker = new Worker(probeFile, {
+      workerData: { [WATCHDOG_MARKER]: data },
+      execArgv: [],
+      env: cleanEnv(process.env, probeFile),
+      stdout: false,
+      stderr: false,
+      // The watchdog holds little: bound its heap so its footprint stays small.
+      resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 48 },
+      name: 'stallscope-watchdog',
+    } as ConstructorParameters<typeof Worker>[1]);
+  } catch (e) {
+    // Typically the permission model: no workers. Lag-only, from this thread.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require('./lagOnly') as typeof LagOnlyModule).startLagOnly(o, hb, gapHook, data, `Stallscope: cannot start its watchdog thread (${(e as Error).message}); lag-only mode, no stacks.`);
+    return;
+  }
+  let alive = true;
+  worker.on('error', () => {
+    alive = false;
+    hb.stop();
+  });
+  worker.on('exit', () => {
+    alive = false;
+  });
+  worker.unref();
+  toWatchdog = (m) => {
+    try {
+      worker.postMessage(m);
+    } catch {
+      // the watchdog is gone
+    }
+  };
+  for (const m of queued.splice(0)) toWatchdog(m);
+
+  process.on('exit', () => {
+    try {
+      // A stall that ends in process.exit() still gets its exact end.
+      hb.finalBeat();
+      const i32 = hb.views.i32;
+      Atomics.store(i32, I_EXIT, 1);
+      Atomics.notify(i32, I_EXIT);
+      // Wait only for a live watchdog that holds a session or a host connection; it answers in ~1 ms
+      // (and disconnecting its session keeps Node from printing "Waiting for the debugger to disconnect").
+      if (alive && Atomics.load(i32, I_SESSION) === 1) Atomics.wait(i32, I_ACK, 0, EXIT_WAIT_MS);
+    } catch {
+      // never disturb the exit
+    }
+  });
+}
+
+function safeCwd(): string {
+  try {
+    return process.cwd();
+  } catch {
+    return '';
+  }
+}

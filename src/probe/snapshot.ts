@@ -1,0 +1,156 @@
+/**
+ * The function the watchdog calls through the inspector (Runtime.callFunctionOn) while a thread is
+ * blocked. V8 runs it as an interrupt ON TOP of the blocked stack, so a stack trace taken inside it
+ * shows the blocking code. It also reads the request store and the current async resource, which
+ * name the handler. Everything it returns is plain data (returnByValue); the heavy work (file:// to
+ * path, source maps, culprit choice) happens in the watchdog, never here.
+ */
+import { executionAsyncId, executionAsyncResource } from 'node:async_hooks';
+import { threadId } from 'node:worker_threads';
+import type { Handler } from '../shared/protocol';
+import { MAX_STACK_FRAMES } from '../shared/protocol';
+import { hrMs } from './clock';
+import { F_BEAT, type HeartbeatViews } from './heartbeat';
+import { requestLabel, requestStore } from './requestContext';
+
+export const SNAPSHOT_KEY = 'stallscope.snapshot';
+/** The wrapper the watchdog passes to callFunctionOn; its frame is dropped by name. */
+export const CAPTURE_FN_NAME = 'stallscopeCapture';
+export const CAPTURE_DECLARATION = `function ${CAPTURE_FN_NAME}(beat){return this(beat)}`;
+export const SNAPSHOT_EXPRESSION = `globalThis[Symbol.for('${SNAPSHOT_KEY}')]`;
+
+/** One call site as V8 gave it (1-based line/column); `file` may be a file:// URL or empty for builtins. */
+export interface RawFrame {
+  fn: string;
+  file: string;
+  line: number;
+  column: number;
+  /** Receiver type and the property the function was called as (`zlib.gzipSync` -> method `gzipSync`). */
+  type: string;
+  method: string;
+  async: boolean;
+}
+
+export interface SnapshotResult {
+  /** hr ms when the snapshot ran on the blocked thread. */
+  t: number;
+  threadId: number;
+  /** The loop turned since the watchdog saw the stall: the stack is no longer the blocking one. */
+  stale: boolean;
+  frames: RawFrame[];
+  handler: Handler | null;
+}
+
+interface CallSiteLike {
+  getFunctionName(): string | null;
+  getMethodName(): string | null;
+  getTypeName(): string | null;
+  getFileName(): string | null | undefined;
+  getScriptNameOrSourceURL?(): string | null | undefined;
+  getLineNumber(): number | null;
+  getColumnNumber(): number | null;
+  isAsync?(): boolean;
+  isToplevel?(): boolean;
+}
+
+function safe<T>(f: () => T, fallback: T): T {
+  try {
+    return f();
+  } catch {
+    return fallback;
+  }
+}
+
+function rawFrames(skip: (...a: never[]) => unknown): RawFrame[] {
+  const E = Error as ErrorConstructor & { prepareStackTrace?: unknown; stackTraceLimit: number };
+  const savedPrepare = E.prepareStackTrace;
+  const savedLimit = E.stackTraceLimit;
+  const holder: { stack?: unknown } = {};
+  try {
+    // A user's (or source-map-support's) prepareStackTrace must not see our capture: replace it for this one call.
+    E.prepareStackTrace = (_e: unknown, cs: CallSiteLike[]) => cs;
+    E.stackTraceLimit = MAX_STACK_FRAMES + 4;
+    Error.captureStackTrace(holder, skip);
+    const cs = holder.stack as CallSiteLike[] | undefined;
+    if (!Array.isArray(cs)) return [];
+    const out: RawFrame[] = [];
+    for (const c of cs) {
+      const fn = safe(() => c.getFunctionName(), null) ?? '';
+      if (fn === CAPTURE_FN_NAME) continue;
+      out.push({
+        fn,
+        file: safe(() => c.getFileName() ?? c.getScriptNameOrSourceURL?.() ?? '', '') ?? '',
+        line: safe(() => c.getLineNumber(), null) ?? 0,
+        column: safe(() => c.getColumnNumber(), null) ?? 0,
+        type: safe(() => (c.isToplevel?.() ? '' : c.getTypeName()), null) ?? '',
+        method: safe(() => c.getMethodName(), null) ?? '',
+        async: safe(() => c.isAsync?.() ?? false, false),
+      });
+      if (out.length >= MAX_STACK_FRAMES) break;
+    }
+    return out;
+  } finally {
+    E.prepareStackTrace = savedPrepare;
+    E.stackTraceLimit = savedLimit;
+  }
+}
+
+const RESOURCE_HANDLERS: Record<string, Handler> = {
+  Immediate: { kind: 'immediate', label: 'setImmediate' },
+  FSReqCallback: { kind: 'fs', label: 'fs callback' },
+  FSReqPromise: { kind: 'fs', label: 'fs promise' },
+  FileHandle: { kind: 'fs', label: 'fs callback' },
+  FSEvent: { kind: 'fs', label: 'fs watch' },
+  StatWatcher: { kind: 'fs', label: 'fs watch' },
+  TickObject: { kind: 'other', label: 'process.nextTick' },
+  Socket: { kind: 'net', label: 'socket' },
+  Server: { kind: 'net', label: 'server' },
+  TCP: { kind: 'net', label: 'socket' },
+  Pipe: { kind: 'net', label: 'socket' },
+  TCPConnectWrap: { kind: 'net', label: 'socket connect' },
+  WriteWrap: { kind: 'net', label: 'socket write' },
+  UDP: { kind: 'net', label: 'udp socket' },
+  TLSSocket: { kind: 'net', label: 'tls socket' },
+  GetAddrInfoReqWrap: { kind: 'dns', label: 'dns lookup' },
+  GetNameInfoReqWrap: { kind: 'dns', label: 'dns lookup' },
+  QueryReqWrap: { kind: 'dns', label: 'dns query' },
+  ChildProcess: { kind: 'child-process', label: 'child process' },
+  Process: { kind: 'child-process', label: 'child process' },
+  MessagePort: { kind: 'worker-message', label: 'worker message' },
+  Worker: { kind: 'worker-message', label: 'worker message' },
+  HTTPINCOMINGMESSAGE: { kind: 'http', label: 'http request' },
+  HTTPServerAsyncResource: { kind: 'http', label: 'http request' },
+  HTTPClientAsyncResource: { kind: 'net', label: 'http client' },
+};
+
+/** What was running, from the request store or the current async resource. */
+export function currentHandler(): Handler | null {
+  const r = executionAsyncResource() as { constructor?: { name?: string }; _repeat?: unknown } | undefined;
+  // An interval is background work even when a request started it: every later tick would
+  // otherwise carry that one request's label. One-shot timers, immediates and awaits stay with
+  // the request that scheduled them (AsyncLocalStorage propagates into them).
+  const interval = r?.constructor?.name === 'Timeout' && !!r._repeat;
+  const req = interval ? undefined : requestStore.getStore();
+  if (req) return { kind: 'http', label: requestLabel(req) };
+  const id = executionAsyncId();
+  if (id === 1) return { kind: 'main', label: 'main module' };
+  if (r instanceof Promise) return { kind: 'promise', label: 'promise continuation' };
+  const name = r?.constructor?.name ?? '';
+  if (name === 'Timeout') return { kind: 'timer', label: r?._repeat ? 'setInterval' : 'setTimeout' };
+  if (id === 0 || !name || name === 'Object') return null;
+  return RESOURCE_HANDLERS[name] ?? { kind: 'other', label: name.slice(0, 100) };
+}
+
+/** Installs the snapshot function on this thread's global (non-enumerable, once). */
+export function installSnapshot(hb: HeartbeatViews): void {
+  const key = Symbol.for(SNAPSHOT_KEY);
+  if (Object.prototype.hasOwnProperty.call(globalThis, key)) return;
+  function stallscopeSnapshot(beat?: number): SnapshotResult {
+    const t = hrMs();
+    if (typeof beat === 'number' && hb.f64[F_BEAT] !== beat) {
+      return { t, threadId, stale: true, frames: [], handler: null };
+    }
+    return { t, threadId, stale: false, frames: rawFrames(stallscopeSnapshot), handler: safe(currentHandler, null) };
+  }
+  Object.defineProperty(globalThis, key, { value: stallscopeSnapshot, enumerable: false, configurable: true, writable: false });
+}

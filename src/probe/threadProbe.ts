@@ -1,0 +1,33 @@
+/**
+ * The probe in a user's worker thread: heartbeat and snapshot function like the main thread, but no
+ * watchdog of its own. Its heartbeat is handed to the process's watchdog (see threads.ts), which
+ * captures this thread's stack through the main session's NodeWorker domain.
+ */
+import { threadId } from 'node:worker_threads';
+import { measureEpochOffset } from './clock';
+import { I_EXIT, observeGc, startHeartbeat } from './heartbeat';
+import type { ResolvedOptions } from './options';
+import { installRequestContext } from './requestContext';
+import { installSnapshot } from './snapshot';
+import { announceThread } from './threads';
+
+export function startThreadProbe(o: ResolvedOptions): void {
+  const hb = startHeartbeat({ heartbeatMs: o.heartbeatMs, thresholdMs: o.thresholdMs, lagIntervalMs: o.lagIntervalMs });
+  installSnapshot(hb.views);
+  try {
+    observeGc(hb.views, measureEpochOffset());
+  } catch {
+    // GC attribution is a nicety
+  }
+  const post = announceThread(threadId, hb.sab);
+  installRequestContext((server) => post({ type: 'listening', server }));
+  process.on('exit', () => {
+    try {
+      hb.finalBeat();
+      // The watchdog must not take a finished thread's silent heartbeat for a stall.
+      Atomics.store(hb.views.i32, I_EXIT, 1);
+    } catch {
+      // ignore
+    }
+  });
+}

@@ -1,0 +1,134 @@
+/**
+ * Programs of different shapes under the real probe: an ES module, TypeScript with source maps
+ * (file and inline), broken and missing source maps, a quiet program, and a very long block that
+ * must be visible while it is still going on.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildSync } from 'esbuild';
+import type { Stall } from '../../src/shared/protocol';
+import { FIXTURES, ProbeHost, ensureProbeBuilt, expectedLocation, median, spawnProbed, stallFor, waitFor, type Probed } from './harness';
+
+async function runToEnd(host: ProbeHost, script: string, o: Parameters<typeof spawnProbed>[2] = {}): Promise<Probed> {
+  const p = spawnProbed(script, [], { host, ...o });
+  const exit = await p.exited;
+  assert.equal(exit.code, 0, `${script} exited ${exit.code}: ${p.stderr}`);
+  await waitFor(() => host.disconnected.includes(p.pid), 3000, `pid ${p.pid} to disconnect`);
+  host.recording.flush();
+  return p;
+}
+
+function onlyStall(host: ProbeHost, p: Probed, kind: string): Stall {
+  const t = p.truth().find((x) => x.kind === kind);
+  assert.ok(t, `no ground truth for ${kind}: ${p.stderr}`);
+  const s = stallFor(host.stalls(p.pid), t);
+  assert.ok(s, `no stall for ${kind}`);
+  const err = s.durationMs - t.durationMs;
+  assert.ok(err >= -0.5 && err <= 100, `${kind}: reported ${s.durationMs} vs true ${t.durationMs.toFixed(2)}`);
+  return s;
+}
+
+describe('probe across program shapes', () => {
+  let host: ProbeHost;
+  before(async () => {
+    ensureProbeBuilt();
+    host = await ProbeHost.start();
+  });
+  after(() => host.close());
+
+  it('ES module: file:// URLs become paths, exact line and column', async () => {
+    const file = join(FIXTURES, 'esm.mjs');
+    const p = await runToEnd(host, file);
+    const s = onlyStall(host, p, 'esm');
+    const want = expectedLocation(file, 'esm');
+    assert.deepEqual(s.culprit && { file: s.culprit.file, line: s.culprit.line, column: s.culprit.column }, want);
+    assert.ok(s.frames.every((f) => !f.file.startsWith('file:')));
+    assert.deepEqual(s.handler, { kind: 'timer', label: 'setTimeout' });
+  });
+
+  for (const sourcemap of ['linked', 'inline'] as const) {
+    it(`TypeScript with a ${sourcemap} source map: the .ts file and line, the generated location kept`, async () => {
+      const src = join(FIXTURES, 'ts', 'blocker.ts');
+      const out = join(mkdtempSync(join(tmpdir(), 'stallscope-ts-')), 'blocker.js');
+      buildSync({ entryPoints: [src], outfile: out, bundle: true, platform: 'node', format: 'cjs', sourcemap, logLevel: 'warning' });
+      assert.match(readFileSync(out, 'utf8'), sourcemap === 'inline' ? /sourceMappingURL=data:application\/json;base64,/ : /sourceMappingURL=blocker\.js\.map/);
+      const p = await runToEnd(host, out);
+      const s = onlyStall(host, p, 'ts');
+      const want = expectedLocation(src, 'ts');
+      assert.ok(s.culprit, 'no culprit');
+      assert.deepEqual({ file: s.culprit.file, line: s.culprit.line, column: s.culprit.column }, want);
+      assert.equal(s.culprit.generated?.file, out);
+      assert.ok(s.culprit.generated.line >= 1 && s.culprit.generated.column >= 1);
+      assert.notEqual(s.culprit.generated.line, want.line, 'the generated line differs from the original (else this test proves nothing)');
+      assert.equal(s.culprit.function, 'crunch');
+    });
+  }
+
+  it('broken and missing source maps: generated locations kept, both stalls reported', async () => {
+    const p = await runToEnd(host, join(FIXTURES, 'maps.js'));
+    for (const [kind, file] of [
+      ['broken-map', join(FIXTURES, 'maps', 'broken.js')],
+      ['missing-map', join(FIXTURES, 'maps', 'missing.js')],
+    ] as const) {
+      const s = onlyStall(host, p, kind);
+      assert.ok(s.culprit, `${kind}: no culprit`);
+      assert.deepEqual({ file: s.culprit.file, line: s.culprit.line, column: s.culprit.column }, expectedLocation(file, kind));
+      assert.equal(s.culprit.generated, undefined);
+    }
+  });
+
+  it('a program that does not block gets no stall, but a lag series', async () => {
+    const p = await runToEnd(host, join(FIXTURES, 'quiet.js'));
+    assert.match(p.stdout, /quiet done 60/);
+    assert.deepEqual(host.stalls(p.pid), []);
+    assert.deepEqual(host.messages('stall', p.pid), [], 'not even an ongoing one');
+    const lag = host.recording.lagSamples.filter((l) => l.pid === p.pid);
+    assert.ok(lag.length >= 8, `${lag.length} lag samples over ~1.2 s`);
+    assert.ok(median(lag.map((l) => l.maxMs)) < 20, `lag max: ${lag.map((l) => l.maxMs).join(", ")}`);
+  });
+
+  it('an endless loop is reported while it runs, with its culprit; killing the process closes it', async () => {
+    const file = join(FIXTURES, 'long.js');
+    const p = spawnProbed(file, [], { host, env: { BLOCK_MS: '1e9' } });
+    try {
+      await p.waitForOutput(/blocking/);
+      const seen = await waitFor(
+        () => host.messages('stall', p.pid).find((m) => m.msg.stall.ongoing && m.msg.stall.culprit),
+        5000,
+        'an ongoing stall with a culprit',
+      );
+      const first = seen.msg.stall;
+      assert.deepEqual(first.culprit && { file: first.culprit.file, line: first.culprit.line, column: first.culprit.column }, expectedLocation(file, 'long'));
+      assert.deepEqual(first.cause, { kind: 'js' });
+      // Updates keep coming with a growing duration while it is still blocked.
+      const later = await waitFor(
+        () => host.messages('stall', p.pid).find((m) => m.msg.stall.id === first.id && m.msg.stall.durationMs >= first.durationMs + 900),
+        5000,
+        'an update a second later',
+      );
+      assert.equal(later.msg.stall.ongoing, true);
+      assert.equal(p.child.exitCode, null, 'still running');
+    } finally {
+      p.kill();
+    }
+    await p.exited;
+    await waitFor(() => host.disconnected.includes(p.pid), 3000, 'disconnect');
+    const s = host.recording.stalls.find((x) => x.pid === p.pid)!;
+    assert.equal(s.ongoing, undefined, 'the host closed the stall when the process went away');
+    assert.ok(s.durationMs >= 1000, `closed at ${s.durationMs} ms`);
+  });
+
+  it('a 2.5 s block: ongoing at detection, then one final with the exact duration', async () => {
+    const file = join(FIXTURES, 'long.js');
+    const p = await runToEnd(host, file);
+    const t = p.truth().find((x) => x.kind === 'long')!;
+    const s = onlyStall(host, p, 'long');
+    assert.ok(Math.abs(s.durationMs - t.durationMs) <= 15, `${s.durationMs} vs ${t.durationMs}`);
+    const versions = host.messages('stall', p.pid).filter((m) => m.msg.stall.id === s.id);
+    assert.ok(versions[0].msg.stall.ongoing && versions[0].atMs < t.startMs + 200, 'announced within 200 ms of its start');
+    assert.equal(versions.filter((m) => !m.msg.stall.ongoing).length, 1);
+  });
+});

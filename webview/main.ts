@@ -1,0 +1,30 @@
+/**
+ * Entry of dist/webview.js. Posts `ready` first, then applies whatever the host sends, after
+ * validating it: the host is trusted, the names inside its messages came from the user's program.
+ */
+import { isHostToWebview, type WebviewToHost } from '../src/shared/protocol';
+import { TimelineApp, type VsCodeApi } from './app';
+
+declare function acquireVsCodeApi(): VsCodeApi;
+
+function boot(): void {
+  if (typeof acquireVsCodeApi !== 'function') {
+    document.body.textContent = 'Stallscope: this page runs inside a VS Code webview.';
+    return;
+  }
+  const api = acquireVsCodeApi();
+  const container = document.getElementById('app') ?? document.body;
+  const app = new TimelineApp(api, container);
+  window.addEventListener('message', (event: MessageEvent<unknown>) => {
+    const msg = event.data;
+    if (!isHostToWebview(msg)) {
+      console.warn('stallscope: ignored a malformed message from the host', typeof msg === 'object' && msg ? (msg as { type?: unknown }).type : typeof msg);
+      return;
+    }
+    app.handle(msg);
+  });
+  const ready: WebviewToHost = { type: 'ready' };
+  api.postMessage(ready);
+}
+
+boot();
