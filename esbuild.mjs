@@ -1,9 +1,12 @@
-// One build script, four bundles:
+// One build script, six bundles:
 //   dist/extension.js  the VS Code extension host side (node, `vscode` external)
 //   dist/probe.js      injected with --require into the user's program (node, everything bundled:
 //                      it must not resolve modules from the user's node_modules)
 //   dist/cli.js        `stallscope` (node)
 //   dist/webview.js    the timeline (browser IIFE, d3 bundled)
+//   dist/checkWorker.js  `stallscope check`'s canary and load generator (node, autocannon bundled:
+//                      the installed CLI and the extension must not need it from node_modules)
+//   dist/testing.js    `stallscope/testing` (measureStalls), package.json "exports" points at it
 // esbuild does not type-check: `npm run typecheck` does.
 import * as esbuild from 'esbuild';
 import { existsSync, mkdirSync, copyFileSync, chmodSync } from 'node:fs';
@@ -33,6 +36,9 @@ const builds = [
     external: ['bufferutil', 'utf-8-validate', 'autocannon'],
     banner: { js: '#!/usr/bin/env node' },
   },
+  { ...node, entryPoints: ['src/core/check/checkWorker.ts'], outfile: 'dist/checkWorker.js' },
+  // `require('stallscope/testing')`: measureStalls for test suites; also its own watchdog thread's script.
+  { ...node, entryPoints: ['src/testing/index.ts'], outfile: 'dist/testing.js', external: ['bufferutil', 'utf-8-validate'] },
   {
     bundle: true,
     platform: 'browser',

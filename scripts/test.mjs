@@ -3,12 +3,12 @@
 // (Debian's Chromium for the webview, code-server for the VS Code layer), then runs every
 // layer in ONE node:test run so the closing summary counts everything.
 //
-//   node scripts/test.mjs [layer ...]    layers: unit probe cli webview integration (default: all)
+//   node scripts/test.mjs [layer ...]    layers: unit probe cli check webview integration (default: all)
 import { spawnSync } from 'node:child_process';
 import { readdirSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const ALL = ['unit', 'probe', 'cli', 'webview', 'integration'];
+const ALL = ['unit', 'probe', 'cli', 'check', 'webview', 'integration'];
 const args = process.argv.slice(2);
 const layers = args.length ? args : ALL;
 for (const l of layers) if (!ALL.includes(l)) fail(`unknown test layer "${l}" (known: ${ALL.join(', ')})`);
@@ -45,7 +45,8 @@ if (!args.length) {
   step('typecheck webview', 'npx', ['tsc', '--noEmit', '-p', 'webview']);
   step('lint', 'npx', ['eslint', '.']);
 }
-if (layers.includes('webview') || layers.includes('integration')) step('chromium', 'bash', ['scripts/ensure-chromium.sh']);
+// check parses its JUnit output with Chromium's DOMParser.
+if (['webview', 'integration', 'check'].some((l) => layers.includes(l))) step('chromium', 'bash', ['scripts/ensure-chromium.sh']);
 if (layers.includes('integration')) step('code-server', 'bash', ['scripts/e2e/install.sh']);
 
 // Integration tests live in test/integration/*.test.ts (node side, drives code-server); the suite that runs

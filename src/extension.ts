@@ -7,6 +7,7 @@ import type { StallscopeApi } from './host/api';
 import { Commands, TIMELINE_VIEW_TYPE, nodeDebugTypes, registerCommand } from './host/contributions';
 import { ContextKeys } from './host/contextKeys';
 import { debugWithProbe } from './host/debugWithProbe';
+import { EndpointCheck } from './host/endpointCheck';
 import { EditorDecorations } from './host/editorDecorations';
 import { ProbeInjector, currentThresholdMs } from './host/probeInjector';
 import { RecordingFiles } from './host/recordingFiles';
@@ -35,6 +36,7 @@ export function activate(context: vscode.ExtensionContext): StallscopeApi {
     log,
   );
   const navigator: SourceNavigator = new SourceNavigator(hub, () => timeline.viewColumn);
+  const check = new EndpointCheck(hub, timeline, context.workspaceState, context.asAbsolutePath('dist/checkWorker.js'), log);
   const files: RecordingFiles = new RecordingFiles(hub, () => timeline.show());
 
   context.subscriptions.push(
@@ -53,6 +55,8 @@ export function activate(context: vscode.ExtensionContext): StallscopeApi {
     registerCommand(vscode.commands, Commands.SaveRecording, (target) => files.save(target)),
     registerCommand(vscode.commands, Commands.OpenRecording, (source) => files.open(source)),
     registerCommand(vscode.commands, Commands.Clear, () => hub.clear()),
+    registerCommand(vscode.commands, Commands.CheckEndpoints, (endpoints, canary) => check.run(endpoints, canary)),
+    check,
   );
 
   return {
@@ -73,6 +77,9 @@ export function activate(context: vscode.ExtensionContext): StallscopeApi {
     },
     get suppressedStalls() {
       return hub.suppressedStalls;
+    },
+    get lastCheck() {
+      return check.last;
     },
   };
 }

@@ -6,6 +6,7 @@
 import { culpritKey, groupByCulprit, type CulpritGroup, type CulpritOrder } from '../src/core/culprits';
 import { assertNever, type HostToWebview, type WebviewToHost } from '../src/shared/protocol';
 import { TimelineChart } from './chart';
+import { CheckPanel } from './checkPanel';
 import { h } from './dom';
 import { orderLanes, type LaneInfo } from './layoutLanes';
 import {
@@ -62,6 +63,7 @@ export class TimelineApp {
   private readonly overview: Overview;
   private readonly list: StallList;
   private readonly tooltip: Tooltip;
+  private readonly checkPanel: CheckPanel;
 
   private raf = 0;
   private liveTimer: ReturnType<typeof setTimeout> | undefined;
@@ -89,6 +91,8 @@ export class TimelineApp {
       toggleFollow: () => this.toggleFollow(),
       resetZoom: () => this.resetZoom(),
     });
+    this.checkPanel = new CheckPanel({ reveal: (id) => this.selectStall(id, { reveal: true, from: 'host' }) });
+    this.root.appendChild(this.checkPanel.el);
     this.main = h('div', { class: 'main' });
     const chartPane = h('section', { class: 'chart-pane', 'aria-label': 'Timeline' });
     this.chartPane = chartPane;
@@ -128,7 +132,11 @@ export class TimelineApp {
       this.overview.invalidate();
       this.schedule();
     });
-    document.addEventListener('visibilitychange', () => this.schedule());
+    document.addEventListener('visibilitychange', () => {
+      // Being hidden may be the last thing this page sees (VS Code discards hidden webviews): save now.
+      if (document.visibilityState === 'hidden') this.flushState();
+      this.schedule();
+    });
     // Global keys that work wherever focus is (except text fields): F follows, 0 resets zoom.
     window.addEventListener('keydown', (e) => {
       if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
@@ -179,6 +187,9 @@ export class TimelineApp {
         break;
       case 'focusStall':
         this.selectStall(msg.stallId, { reveal: false, from: 'host' });
+        break;
+      case 'check':
+        this.checkPanel.render(msg.check);
         break;
       default:
         assertNever(msg, 'host message');
@@ -349,6 +360,12 @@ export class TimelineApp {
       this.saveTimer = undefined;
       this.api.setState(this.snapshot());
     }, 100);
+  }
+
+  flushState(): void {
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    this.api.setState(this.snapshot());
   }
 
   /** The state to keep (also written at once by `flushState`). */

@@ -58,6 +58,8 @@ interface LaneView {
 
 let markIds = 0;
 
+const reducedMotion = matchMedia('(prefers-reduced-motion: reduce)');
+
 /** Above this many marks in view, a lane keeps SVG proxies for its selected marks only. */
 export const MAX_PROXIES_PER_LANE = 150;
 
@@ -267,7 +269,7 @@ export class TimelineChart {
     }
 
     const top = this.scroller.scrollTop;
-    const pulse = view.nowMs !== undefined ? 0.6 + 0.4 * Math.abs(Math.sin(performance.now() / 450)) : 1;
+    const pulse = view.nowMs !== undefined && !reducedMotion.matches ? 0.6 + 0.4 * Math.abs(Math.sin(performance.now() / 450)) : 1;
     this.canvas.draw(model, lanes, this.boxes, pw, ticks, this.axisMaxMs, this.colors, top, top + this.viewportHeight);
     this.canvas.drawMarks(this.boxes, this.marks, this.markStates, this.colors, pulse, top, top + this.viewportHeight);
 

@@ -2,12 +2,15 @@
  * The stall list beside the chart: a tree of culprit lines → their stalls → each stall's stack.
  * A WAI-ARIA tree with one roving tab stop; rows are reused by key across updates, so a live
  * session appending stalls never swaps the element under the user's pointer or focus.
+ * Rows carry `data-stall` (and `data-frame-index`), not `data-stall-id`: that attribute is the
+ * chart marks' alone, so `[data-stall-id="…"]` always finds exactly one element.
  */
 import type { Stall } from '../src/shared/protocol';
 import type { CulpritGroup, CulpritOrder } from '../src/core/culprits';
 import { h } from './dom';
 import { causeText, formatClock, formatDuration, functionName, splitPath } from './format';
 import { severityOf } from './layoutStalls';
+import { victimsPhrase } from '../src/core/victims';
 import type { Selection } from './viewState';
 
 export interface ListEvents {
@@ -38,6 +41,8 @@ type Row =
   | { kind: 'stall'; key: string; stall: Stall; groupKey: string; expanded: boolean; level: 2 }
   | { kind: 'frame'; key: string; stall: Stall; index: number; level: 3 }
   | { kind: 'noframes'; key: string; stall: Stall; level: 3 }
+  /** What the stall did to other requests, above its stack. */
+  | { kind: 'victims'; key: string; stall: Stall; level: 3 }
   | { kind: 'more'; key: string; groupKey: string; remaining: number; level: 2 };
 
 export const PAGE_SIZE = 100;
@@ -166,6 +171,7 @@ export class StallList {
         const open = view.expandedStalls.has(st.id);
         rows.push({ kind: 'stall', key: `s:${st.id}`, stall: st, groupKey: g.key, expanded: open, level: 2 });
         if (!open) continue;
+        if (victimsPhrase(st)) rows.push({ kind: 'victims', key: `v:${st.id}`, stall: st, level: 3 });
         if (!st.frames.length) rows.push({ kind: 'noframes', key: `n:${st.id}`, stall: st, level: 3 });
         st.frames.forEach((_, fi) => rows.push({ kind: 'frame', key: `f:${st.id}:${fi}`, stall: st, index: fi, level: 3 }));
       }
@@ -195,7 +201,7 @@ export class StallList {
     if (this.signatures.get(el) === sig) return;
     this.signatures.set(el, sig);
     el.dataset.kind = row.kind;
-    delete el.dataset.stallId;
+    delete el.dataset.stall;
     delete el.dataset.frameIndex;
     switch (row.kind) {
       case 'group':
@@ -203,15 +209,16 @@ export class StallList {
         el.setAttribute('aria-label', groupLabel(row.group));
         break;
       case 'stall':
-        el.dataset.stallId = row.stall.id;
+        el.dataset.stall = row.stall.id;
         el.replaceChildren(...stallContent(row.stall, row.expanded));
         el.setAttribute('aria-label', `${formatDuration(row.stall.durationMs)}${row.stall.ongoing ? ' ongoing' : ''} stall${row.stall.handler ? ` in ${row.stall.handler.label}` : ''} at ${formatClock(row.stall.startMs)}`);
         break;
       case 'frame': {
-        el.dataset.stallId = row.stall.id;
+        el.dataset.stall = row.stall.id;
         el.dataset.frameIndex = String(row.index);
         const f = row.stall.frames[row.index];
         el.replaceChildren(...frameContent(row.stall, row.index));
+        el.title = `${f.file}:${f.line}:${f.column}`;
         el.setAttribute('aria-label', `${functionName(f)} at ${splitPath(f.file).base} line ${f.line}${isCulprit(row.stall, row.index) ? ', the culprit' : ''}`);
         break;
       }
@@ -219,6 +226,12 @@ export class StallList {
         el.replaceChildren(h('span', { class: 'muted' }, 'No stack captured for this stall (lag-only mode or stacks off).'));
         el.setAttribute('aria-label', 'No stack captured');
         break;
+      case 'victims': {
+        const text = victimsText(row.stall);
+        el.replaceChildren(h('span', { class: 'muted' }, text));
+        el.setAttribute('aria-label', text);
+        break;
+      }
       case 'more':
         el.replaceChildren(h('span', { class: 'link' }, `Show ${Math.min(PAGE_SIZE, row.remaining)} more of ${row.remaining}…`));
         el.setAttribute('aria-label', `Show more stalls, ${row.remaining} not listed`);
@@ -236,6 +249,8 @@ export class StallList {
         return `s|${row.expanded}|${row.stall.durationMs}|${row.stall.ongoing ?? false}|${row.stall.frames.length}`;
       case 'more':
         return `m|${row.remaining}`;
+      case 'victims':
+        return `v|${victimsText(row.stall)}`;
       default:
         return row.kind;
     }
@@ -294,6 +309,7 @@ export class StallList {
         this.events.showMore(row.groupKey);
         break;
       case 'noframes':
+      case 'victims':
         break;
     }
   }
@@ -426,4 +442,11 @@ function frameContent(st: Stall, index: number): Node[] {
   ];
   if (culprit) row.push(h('span', { class: 'badge badge-culprit' }, 'culprit'));
   return row;
+}
+
+/** "Delayed 37 requests, 3 of them GET /health · up to 640 ms". */
+function victimsText(stall: Stall): string {
+  const phrase = victimsPhrase(stall) ?? '';
+  const worst = Math.max(0, ...(stall.victims ?? []).map((v) => v.delayedMs));
+  return `${phrase.charAt(0).toUpperCase()}${phrase.slice(1)} · up to ${formatDuration(worst)}`;
 }

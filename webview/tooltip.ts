@@ -6,6 +6,7 @@ import type { PauseRange, ProcessInfo, Stall } from '../src/shared/protocol';
 import { h } from './dom';
 import { causeText, formatClock, formatDuration, formatOffset, functionName, splitPath, stallThreadText } from './format';
 import { severityOf } from './layoutStalls';
+import { victimsPhrase } from '../src/core/victims';
 
 export interface TooltipRow {
   label: string;
@@ -72,9 +73,10 @@ export function stallTooltip(stall: Stall, durationMs: number, process: ProcessI
   rows.push({ label: 'Cause', value: causeText(stall.cause) });
   rows.push({ label: 'Thread', value: stallThreadText(stall, process) });
   rows.push({ label: 'Started', value: formatClock(stall.startMs), extra: formatOffset(stall.startMs - sessionStartMs) });
-  if (stall.victims?.length) {
-    const worst = Math.max(...stall.victims.map((v) => v.delayedMs));
-    rows.push({ label: 'Held up', value: `${stall.victims.length} request${stall.victims.length === 1 ? '' : 's'}`, extra: `up to ${formatDuration(worst)}` });
+  const victims = victimsPhrase(stall);
+  if (victims) {
+    const worst = Math.max(...(stall.victims ?? []).map((v) => v.delayedMs));
+    rows.push({ label: 'Held up', value: victims.replace(/^delayed /, ''), extra: `up to ${formatDuration(worst)}` });
   }
   if (othersInMark > 0) rows.push({ label: 'Here too', value: `${othersInMark} shorter stall${othersInMark === 1 ? '' : 's'}`, extra: 'zoom in to separate' });
   return {

@@ -42,7 +42,10 @@ if [ "$(cat "$CS/.installed" 2>/dev/null)" != "$CODE_SERVER_VERSION" ]; then
   rm -rf "$CS" && mkdir -p "$CS"
   # npm must run UNDER Node 24 (code-server's postinstall checks the major version) and node-gyp must
   # build against Node 24's headers (the machine's npmrc may point it at the system Node's).
+  # Under `npm test` the outer npm (system Node) exports npm_* variables; code-server's postinstall reads the
+  # Node major from npm_config_user_agent, so the inner npm must not inherit them.
   (cd "$CS" && echo '{"private":true}' > package.json &&
+    for v in $(compgen -e | grep -i '^npm_'); do unset "$v"; done &&
     PATH="$N24/bin:$PATH" npm_config_nodedir="$N24" \
       npm install --no-audit --no-fund --loglevel=error "code-server@$CODE_SERVER_VERSION")
   echo "$CODE_SERVER_VERSION" > "$CS/.installed"   # written last: an interrupted install is redone

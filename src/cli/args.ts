@@ -5,6 +5,7 @@
  * what was expected ("--threshold expects a number of milliseconds, got "fast""), and so the part after
  * `--` is passed through untouched: the user's command may have options that look like ours.
  */
+import { DEFAULT_THRESHOLD_MS, MIN_THRESHOLD_MS } from '../shared/protocol';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -135,6 +136,20 @@ function parseNumber(shown: string, raw: string, spec: NumberSpec): number {
   if (spec.integer && !Number.isInteger(n)) throw new UsageError(`${shown} expects a whole number, got "${raw}"`);
   if (n < spec.min || n > spec.max) throw new UsageError(`${shown} must be between ${spec.min} and ${spec.max}, got ${raw}`);
   return n;
+}
+
+/**
+ * The stall threshold for a run with a budget (`--fail-on-stall`, `--budget`): a budget below the
+ * default threshold would be blind to the stalls it is about, so the threshold comes down to it;
+ * a threshold given above the budget is a contradiction.
+ */
+export function thresholdFor(thresholdMs: number | undefined, budgetMs: number | undefined, budgetOption: string): number {
+  if (budgetMs === undefined) return thresholdMs ?? DEFAULT_THRESHOLD_MS;
+  if (thresholdMs === undefined) return Math.min(DEFAULT_THRESHOLD_MS, Math.max(MIN_THRESHOLD_MS, budgetMs));
+  if (budgetMs < thresholdMs) {
+    throw new UsageError(`${budgetOption} ${budgetMs} is below --threshold ${thresholdMs}: stalls shorter than the threshold are not measured`);
+  }
+  return thresholdMs;
 }
 
 /** The options block of a command's --help. */

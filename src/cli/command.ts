@@ -14,6 +14,8 @@ export interface CliIo {
   stdinIsTTY?: boolean;
   /** dist/probe.js, next to the CLI bundle. */
   probePath: string;
+  /** dist/checkWorker.js (default: next to the probe bundle). */
+  checkWorkerPath?: string;
 }
 
 export interface Command {

@@ -6,9 +6,10 @@ import { isatty } from 'node:tty';
 import { version } from '../../package.json';
 import { UsageError } from './args';
 import { ExitCode, type CliIo, type Command } from './command';
+import { checkCommand } from './checkCommand';
 import { runCommand } from './runCommand';
 
-export const commands: readonly Command[] = [runCommand];
+export const commands: readonly Command[] = [runCommand, checkCommand];
 
 export function mainHelp(): string {
   const w = Math.max(...commands.map((c) => c.name.length));
@@ -17,6 +18,8 @@ export function mainHelp(): string {
     '',
     'Usage:',
     '  stallscope run [options] -- <command ...>   run a command under the probe and report its stalls',
+    "  stallscope check -e 'GET /path' [options] -- <command ...>",
+    '                                              load endpoints of the server it starts: blocking or not',
     '  stallscope <command> --help                 options of a command',
     '',
     'Commands:',
@@ -85,6 +88,7 @@ function defaultIo(): CliIo {
     stdinIsTTY: isatty(0), // not process.stdin: creating that stream would touch the terminal the command reads
     // The CLI bundle and the probe bundle are built side by side into dist/.
     probePath: path.join(__dirname, 'probe.js'),
+    checkWorkerPath: path.join(__dirname, 'checkWorker.js'),
   };
 }
 

@@ -27,16 +27,18 @@ export function serializeReport(report: Report, pretty = true): string {
 /**
  * Checks up front that the report can be written, so a long run is not lost to a typo in --out.
  * Returns an error message, or undefined when fine. Creates the folder if it is missing.
+ * The messages name the option, the file and an example name (`--junit`, `the JUnit file`, `stallscope.xml`).
  */
-export function checkWritable(file: string): string | undefined {
+export function checkWritable(file: string, o: { option?: string; what?: string; example?: string } = {}): string | undefined {
+  const { option = '--out', what = 'the report', example = 'stallscope-report.json' } = o;
   try {
     const st = fs.statSync(file, { throwIfNoEntry: false });
-    if (st?.isDirectory()) return `--out ${file} is a directory; give a file name, e.g. ${path.join(file, 'stallscope-report.json')}`;
+    if (st?.isDirectory()) return `${option} ${file} is a directory; give a file name, e.g. ${path.join(file, example)}`;
     const dir = path.dirname(file);
     fs.mkdirSync(dir, { recursive: true });
     fs.accessSync(dir, fs.constants.W_OK);
     return undefined;
   } catch (e) {
-    return `cannot write the report to ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+    return `cannot write ${what} to ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
   }
 }

@@ -3,18 +3,16 @@
  * probe's websocket on loopback with a per-run token, records everything into one Recording, and
  * behaves like the command itself towards the caller: same stdio, same exit code, signals forwarded.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { withProbe } from '../core/probeEnv';
-import { ProbeServer, type ProbeConnection } from '../core/probeServer';
-import { Recording } from '../core/recording';
+import type { ProbeServer } from '../core/probeServer';
+import type { Recording } from '../core/recording';
 import { DEFAULT_THRESHOLD_MS, MAX_THRESHOLD_MS, MIN_THRESHOLD_MS, type Report } from '../shared/protocol';
-import { formatOptions, parseArgs, UsageError, type OptionSpec } from './args';
+import { formatOptions, parseArgs, thresholdFor, type OptionSpec } from './args';
 import { ExitCode, type CliIo, type Command } from './command';
-import { checkWritable, serializeReport, writeFileAtomic } from './reportFile';
+import { serializeReport, writeFileAtomic } from './reportFile';
+import { outputPath, startUnderProbe } from './startUnderProbe';
 import { formatSummary, stallsOverBudget } from './summary';
 import { colorEnabled, makeStyle } from './style';
 
@@ -47,19 +45,8 @@ const USAGE = 'stallscope run';
 export function parseRunArgs(argv: readonly string[]): RunOptions {
   const { values, rest } = parseArgs(argv, { options: OPTIONS, rest: 'required', usage: USAGE });
   const failOnStallMs = values.get('fail-on-stall') as number | undefined;
-  let thresholdMs = values.get('threshold') as number | undefined;
-  if (failOnStallMs !== undefined) {
-    if (thresholdMs === undefined) {
-      // A budget below the default threshold would be blind to the stalls it is about: measure down to it.
-      thresholdMs = Math.min(DEFAULT_THRESHOLD_MS, Math.max(MIN_THRESHOLD_MS, failOnStallMs));
-    } else if (failOnStallMs < thresholdMs) {
-      throw new UsageError(
-        `--fail-on-stall ${failOnStallMs} is below --threshold ${thresholdMs}: stalls shorter than the threshold are not measured`,
-      );
-    }
-  }
   return {
-    thresholdMs: thresholdMs ?? DEFAULT_THRESHOLD_MS,
+    thresholdMs: thresholdFor(values.get('threshold') as number | undefined, failOnStallMs, '--fail-on-stall'),
     out: values.get('out') as string | undefined,
     failOnStallMs,
     json: values.get('json') === true,
@@ -107,74 +94,12 @@ export async function runWithProbe(opts: RunOptions, io: CliIo): Promise<number>
     err(`the probe bundle is missing (${io.probePath}); build it with: npm run build`);
     return ExitCode.internal;
   }
-  const outPath = opts.out === undefined ? undefined : path.resolve(io.cwd, opts.out);
-  if (outPath) {
-    const problem = checkWritable(outPath);
-    if (problem) {
-      err(problem);
-      return ExitCode.usage;
-    }
-  }
-
-  let server: ProbeServer;
-  try {
-    server = await ProbeServer.start({ log: (line) => io.stderr.write(`${line}\n`) });
-  } catch (e) {
-    err(`could not start the probe server on 127.0.0.1: ${(e as Error).message}`);
-    return ExitCode.internal;
-  }
-  const token = server.issueToken('run');
-  const rec = new Recording({ command: opts.command, thresholdMs: opts.thresholdMs });
-  const open = new Map<number, Set<ProbeConnection>>(); // pid -> its probe connections
-  let drained: (() => void) | undefined;
-  server.on('connection', (conn) => {
-    const { pid, threadId } = conn.hello;
-    const info = rec.addProcess(conn.hello);
-    if (threadId !== 0 && !info.threads.some((t) => t.id === threadId)) info.threads.push({ id: threadId });
-    let set = open.get(pid);
-    if (!set) open.set(pid, (set = new Set()));
-    set.add(conn);
-  });
-  server.on('message', (_conn, msg) => rec.apply(msg));
-  server.on('disconnect', (conn) => {
-    const set = open.get(conn.hello.pid);
-    set?.delete(conn);
-    if (set && set.size === 0) {
-      open.delete(conn.hello.pid);
-      rec.endProcess(conn.hello.pid);
-    }
-    if (open.size === 0) drained?.();
-  });
-
+  const outPath = outputPath(opts.out, io, err);
+  if (outPath === false) return ExitCode.usage;
+  const run = await startUnderProbe(opts.command, opts.thresholdMs, io, err, { stdio: 'inherit' });
+  if (typeof run === 'number') return run;
+  const { child, server, recording: rec } = run;
   const startedMs = Date.now();
-  const [file, ...args] = opts.command;
-  const env = withProbe(io.env, io.probePath, {
-    url: server.url,
-    token,
-    thresholdMs: opts.thresholdMs,
-    sessionId: randomBytes(8).toString('hex'),
-  });
-  const child = spawn(file, args, { stdio: 'inherit', env, cwd: io.cwd });
-  // Not events.once: it rejects on 'error', and a missing command is an answer here, not a crash.
-  const started = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
-    child.once('spawn', () => resolve(undefined));
-    child.once('error', (e) => resolve(e));
-  });
-  if (started) {
-    await server.close();
-    rec.dispose();
-    if (started.code === 'ENOENT') {
-      err(`command not found: ${file}`);
-      return ExitCode.notFound;
-    }
-    if (started.code === 'EACCES') {
-      err(`permission denied: ${file}`);
-      return ExitCode.cannotExecute;
-    }
-    err(`could not start ${file}: ${started.message}`);
-    return ExitCode.internal;
-  }
-  rec.rootPid = child.pid ?? 0;
 
   const snapshot = () => {
     // On an interrupt the report is written at once too: if the command then hangs and is killed
@@ -192,21 +117,13 @@ export async function runWithProbe(opts: RunOptions, io: CliIo): Promise<number>
     snapshot();
   };
   for (const s of FORWARDED_SIGNALS) process.on(s, forward);
-  const exit = await exitOf(child);
+  const exit = await run.exited;
   for (const s of FORWARDED_SIGNALS) process.off(s, forward);
-  const endedMs = Date.now();
+  const endedMs = exit.atMs;
 
   // The probes' last frames (a stall's end, the final lag batch) arrive before their socket closes.
-  if (open.size > 0) {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, DRAIN_MS);
-      drained = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  }
-  await server.close();
+  await run.drain(DRAIN_MS);
+  await run.close();
 
   let code = exit.signal ? 128 + (os.constants.signals[exit.signal] ?? 0) : exit.code ?? 0;
   const probeDropped = rec.dropped;
@@ -270,11 +187,4 @@ function tryWrite(file: string, report: Report, err: (line: string) => void): st
       return undefined;
     }
   }
-}
-
-function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (child.exitCode !== null || child.signalCode !== null) {
-    return Promise.resolve({ code: child.exitCode, signal: child.signalCode as NodeJS.Signals | null });
-  }
-  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 }

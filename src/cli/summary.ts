@@ -3,6 +3,7 @@
  * Pure: takes the report and returns text, so it is unit-tested without processes.
  */
 import { groupByCulprit, type CulpritGroup } from '../core/culprits';
+import { victimsPhrase } from '../core/victims';
 import type { Cause, Report, Stall } from '../shared/protocol';
 import { displayPath, formatDuration, plural } from './format';
 import { plain, type Style } from './style';
@@ -66,6 +67,8 @@ export function formatSummary(report: Report, o: SummaryOptions): string {
         `${st.bold(formatDuration(blocked))} blocked in total (${where})`,
     );
     lines.push('', ...culpritTable(stalls, o, st, processes.length > 1));
+    const victims = victimsLine(stalls);
+    if (victims) lines.push('', `  ${victims}`);
   }
 
   const notes: string[] = [];
@@ -144,6 +147,15 @@ function detailText(g: CulpritGroup, members: Stall[], st: Style, showPid: boole
     parts.push(pids.length > 3 ? `${pids.length} processes` : `pid ${pids.join(', ')}`);
   }
   return parts.length ? st.dim(parts.join(' · ')) : '';
+}
+
+/** "the longest stall (640 ms in GET /slow) delayed 37 requests, 3 of them GET /health": what it did to everyone else. */
+export function victimsLine(stalls: readonly Stall[]): string | undefined {
+  const worst = stalls.filter((s) => victimsPhrase(s)).sort((a, b) => b.durationMs - a.durationMs)[0];
+  if (!worst) return undefined;
+  const where = worst.handler ? ` in ${worst.handler.label}` : '';
+  const longest = worst === [...stalls].sort((a, b) => b.durationMs - a.durationMs)[0];
+  return `${longest ? 'the longest stall' : 'a stall'} (${formatDuration(worst.durationMs)}${where}) ${victimsPhrase(worst)}`;
 }
 
 function budgetLines(stalls: readonly Stall[], budgetMs: number, o: SummaryOptions, st: Style): string[] {

@@ -4,6 +4,7 @@
  * extensions that want to follow stalls. Nothing here changes state.
  */
 import type { Recording } from '../core/recording';
+import type { CheckView } from '../shared/protocol';
 import type { AppliedDecoration } from './editorDecorations';
 import type { TrackedSession } from './sessionTracker';
 
@@ -22,4 +23,6 @@ export interface StallscopeApi {
   readonly statusText: string | undefined;
   /** Stalls reported by probes that a debugger pause explained, so they were not recorded. */
   readonly suppressedStalls: number;
+  /** The final state of the last `Stallscope: Check Endpoints` (done, failed or cancelled). */
+  readonly lastCheck: CheckView | undefined;
 }

@@ -5,6 +5,7 @@
  * silently (test/unit/contributions.test.ts checks both directions against package.json).
  */
 import type { Disposable, Uri, WorkspaceConfiguration, commands as vscodeCommands } from 'vscode';
+import type { CheckView } from '../shared/protocol';
 
 export const enum Commands {
   DebugWithProbe = 'stallscope.debugWithProbe',
@@ -12,6 +13,7 @@ export const enum Commands {
   SaveRecording = 'stallscope.saveRecording',
   OpenRecording = 'stallscope.openRecording',
   Clear = 'stallscope.clear',
+  CheckEndpoints = 'stallscope.checkEndpoints',
 }
 
 export const allCommands: readonly Commands[] = [
@@ -20,6 +22,7 @@ export const allCommands: readonly Commands[] = [
   Commands.SaveRecording,
   Commands.OpenRecording,
   Commands.Clear,
+  Commands.CheckEndpoints,
 ];
 
 /** What a launch configuration may be given to `Debug with Stall Probe`: its name, or the configuration itself. */
@@ -34,20 +37,36 @@ export interface CommandTypes {
   /** Resolves true when the recording was opened; a bad file is reported to the user, not thrown. */
   [Commands.OpenRecording](source?: Uri): boolean;
   [Commands.Clear](): void;
+  /**
+   * Loads endpoints of the live session's server one after another and shows the verdicts in the
+   * timeline. Without arguments it asks (input boxes); `canary` null means none. Resolves to the
+   * final check (undefined when cancelled before it started).
+   */
+  [Commands.CheckEndpoints](endpoints?: string, canary?: string | null): CheckView | undefined;
 }
 
 export const enum Config {
   ThresholdMs = 'stallscope.thresholdMs',
   EnableForAllNodeSessions = 'stallscope.enableForAllNodeSessions',
   DecorationsEnabled = 'stallscope.decorations.enabled',
+  CheckDurationSeconds = 'stallscope.check.durationSeconds',
+  CheckConnections = 'stallscope.check.connections',
 }
 
-export const allConfig: readonly Config[] = [Config.ThresholdMs, Config.EnableForAllNodeSessions, Config.DecorationsEnabled];
+export const allConfig: readonly Config[] = [
+  Config.ThresholdMs,
+  Config.EnableForAllNodeSessions,
+  Config.DecorationsEnabled,
+  Config.CheckDurationSeconds,
+  Config.CheckConnections,
+];
 
 export interface ConfigTypes {
   [Config.ThresholdMs]: number;
   [Config.EnableForAllNodeSessions]: boolean;
   [Config.DecorationsEnabled]: boolean;
+  [Config.CheckDurationSeconds]: number;
+  [Config.CheckConnections]: number;
 }
 
 /** Context keys for `when` clauses in package.json menus. */

@@ -7,6 +7,7 @@
  */
 import type { Stall } from '../shared/protocol';
 import { groupByCulprit, type CulpritGroup } from '../core/culprits';
+import { victimsPhrase } from '../core/victims';
 import { formatDuration } from '../../webview/format';
 
 export type HoverPart = { kind: 'text'; text: string } | { kind: 'code'; text: string };
@@ -52,7 +53,7 @@ function hoverParts(group: CulpritGroup, worst: Stall[]): HoverPart[] {
     { kind: 'text', text: `Stallscope: this line blocked the event loop ${group.count}× (total ${formatDuration(group.totalMs)}, max ${formatDuration(group.maxMs)}).` },
   ];
   for (const s of worst.slice(0, HOVER_STALLS)) {
-    const what = [formatDuration(s.durationMs), s.handler?.label ?? 'no handler', causeText(s)].filter(Boolean).join(' · ');
+    const what = [formatDuration(s.durationMs), s.handler?.label ?? 'no handler', causeText(s), victimsPhrase(s) ?? ''].filter(Boolean).join(' · ');
     parts.push({ kind: 'text', text: what });
     const frames = s.frames.slice(0, HOVER_FRAMES).map((f) => `at ${f.function || '<anonymous>'} (${f.file}:${f.line}:${f.column})`);
     if (s.frames.length > HOVER_FRAMES) frames.push(`… ${s.frames.length - HOVER_FRAMES} more frames`);

@@ -120,6 +120,8 @@ export function interpretCapture(raw: readonly RawFrame[], probeFile: string, re
   // Late, but the snapshot ran inside the blocking builtin (e.g. `gc()`): its caller is the call site.
   const insideBuiltin = raw.length > 0 && !raw[0].file;
   if (late && !insideBuiltin) return { frames: [], culprit: null, cause: { kind: 'native' } };
-  if (late) return { frames: built.frames, culprit: built.culprit, cause: api ? { kind: 'native', api } : { kind: 'native' } };
+  // Inside an engine builtin that serviced the interrupt only late (JSON.stringify near its end):
+  // still the engine working through the user's data, i.e. JS on the CPU.
+  if (late) return { frames: built.frames, culprit: built.culprit, cause: api ? { kind: 'js', api } : { kind: 'js' } };
   return { frames: built.frames, culprit: built.culprit, cause: api ? { kind: 'js', api } : { kind: 'js' } };
 }

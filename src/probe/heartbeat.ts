@@ -23,6 +23,8 @@ export const F_IDLE = 1; // cumulative libuv idle ms at the latest beat
 export const F_THRESHOLD = 2; // written by the watchdog (host `configure`)
 export const F_INSPECTOR = 3; // 1 while inspector.url() is set (main thread only)
 export const F_HEARTBEAT = 4; // heartbeat period in ms
+export const F_PARKED_AT = 5; // hr ms when the heartbeat last parked
+export const F_UNPARKED_AT = 6; // hr ms when it last resumed
 export const GAP_BASE = 8;
 export const GAP_SLOTS = 8;
 export const GAP_STRIDE = 3; // prevBeat, endBeat, activeMs
@@ -41,7 +43,9 @@ export const I_ACK = 3; // the watchdog finished its exit work (set by the watch
 export const I_SESSION = 4; // the watchdog holds an inspector session on this thread (set by the watchdog)
 export const I_STOP = 5; // the watchdog gave up for good: stop beating (set by the watchdog)
 export const I_GCS = 6; // records written to the GC ring (monotonic)
-const I32_LEN = 8;
+export const I_PARK_OK = 7; // the watchdog can see this thread idle without beats (set by the watchdog)
+export const I_PARKED = 8; // the heartbeat is parked: the loop was idle, no timer is running
+const I32_LEN = 12;
 
 export const SAB_BYTES = F64_LEN * 8 + I32_LEN * 4;
 
@@ -148,6 +152,8 @@ export interface Heartbeat {
   readonly views: HeartbeatViews;
   /** Stamps one last beat (so a stall that ends in process.exit() gets its exact duration). */
   finalBeat(): void;
+  /** The watchdog saw the thread busy while parked: beat again. */
+  unpark(): void;
   stop(): void;
 }
 
@@ -161,6 +167,11 @@ export interface HeartbeatOptions {
   inspectorOpen?: () => boolean;
 }
 
+/** Fully idle beats in a row (100 ms) before the heartbeat parks (when the watchdog allows it). */
+const PARK_AFTER_BEATS = 10;
+/** Marks a lag record that covers a parked span. */
+export const PARKED_SPAN = -1;
+
 export function startHeartbeat(o: HeartbeatOptions): Heartbeat {
   const sab = new SharedArrayBuffer(SAB_BYTES);
   const v = views(sab);
@@ -173,14 +184,39 @@ export function startHeartbeat(o: HeartbeatOptions): Heartbeat {
   f[F_IDLE] = lastIdle;
   if (o.inspectorOpen) f[F_INSPECTOR] = o.inspectorOpen() ? 1 : 0;
 
-  const delays = new Float64Array(Math.ceil(10_000 / o.heartbeatMs) + 16);
+  const delays = new Float64Array(Math.ceil(10_000 / Math.min(o.heartbeatMs, 2)) + 16);
   let nDelays = 0;
   let lagStart = lastBeat;
   let lagStartIdle = lastIdle;
   let beats = 0;
-  const inspectorEvery = Math.max(1, Math.round(1000 / o.heartbeatMs));
+  let idleBeats = 0;
+  let period = o.heartbeatMs;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
 
-  const beat = (): void => {
+  const writeLag = (now: number, idle: number, p50: number, p99: number, max: number): void => {
+    const span = now - lagStart;
+    const idleSpan = idle - lagStartIdle;
+    const n = Atomics.load(v.i32, I_LAGS);
+    const at = LAG_BASE + (n % LAG_SLOTS) * LAG_STRIDE;
+    f[at] = now;
+    f[at + 1] = span;
+    f[at + 2] = p50;
+    f[at + 3] = p99;
+    f[at + 4] = max;
+    f[at + 5] = span > 0 ? Math.min(1, Math.max(0, 1 - idleSpan / span)) : 0;
+    Atomics.store(v.i32, I_LAGS, n + 1);
+    nDelays = 0;
+    lagStart = now;
+    lagStartIdle = idle;
+  };
+  const closeLagInterval = (now: number, idle: number): void => {
+    const p99 = quantile(delays, nDelays, 0.99);
+    writeLag(now, idle, quantile(delays, nDelays, 0.5), p99, delays[nDelays - 1]); // sorted: the last is the max
+  };
+
+  /** `timed`: called by the timer (its delay is loop lag); else by an unpark or the exit. */
+  const beat = (timed: boolean): void => {
     const now = hrMs();
     const idle = idleMs();
     const gap = now - lastBeat;
@@ -194,49 +230,90 @@ export function startHeartbeat(o: HeartbeatOptions): Heartbeat {
       Atomics.store(v.i32, I_GAPS, n + 1); // publishes the record (SC store orders the plain writes before it)
       o.onGap?.(g);
     }
-    if (nDelays < delays.length) delays[nDelays++] = Math.max(0, gap - o.heartbeatMs);
+    if (timed && nDelays < delays.length) delays[nDelays++] = Math.max(0, gap - period);
+    idleBeats = timed && idle - lastIdle >= 0.97 * gap ? idleBeats + 1 : 0;
     lastBeat = now;
     lastIdle = idle;
     f[F_IDLE] = idle;
     f[F_BEAT] = now;
-    if (now - lagStart >= o.lagIntervalMs && nDelays > 0) {
-      const span = now - lagStart;
-      const idleSpan = idle - lagStartIdle;
-      const n = Atomics.load(v.i32, I_LAGS);
-      const at = LAG_BASE + (n % LAG_SLOTS) * LAG_STRIDE;
-      f[at] = now;
-      f[at + 1] = span;
-      f[at + 3] = quantile(delays, nDelays, 0.99);
-      f[at + 2] = quantile(delays, nDelays, 0.5);
-      f[at + 4] = delays[nDelays - 1]; // sorted by quantile(): the last is the max
-      f[at + 5] = span > 0 ? Math.min(1, Math.max(0, 1 - idleSpan / span)) : 0;
-      Atomics.store(v.i32, I_LAGS, n + 1);
-      nDelays = 0;
-      lagStart = now;
-      lagStartIdle = idle;
+    if (nDelays > 0 && now - lagStart >= o.lagIntervalMs) closeLagInterval(now, idle);
+    if (o.inspectorOpen && ++beats % Math.max(1, Math.round(1000 / period)) === 0) f[F_INSPECTOR] = o.inspectorOpen() ? 1 : 0;
+    if (Atomics.load(v.i32, I_STOP) === 1) {
+      stopped = true;
+      disarm();
+      return;
     }
-    if (o.inspectorOpen && ++beats % inspectorEvery === 0) f[F_INSPECTOR] = o.inspectorOpen() ? 1 : 0;
-    if (Atomics.load(v.i32, I_STOP) === 1) clearInterval(timer);
+    if (!timed) return;
+    if (f[F_HEARTBEAT] !== period) {
+      period = f[F_HEARTBEAT]; // the host changed the threshold
+      disarm();
+      arm();
+    } else if (idleBeats >= PARK_AFTER_BEATS && Atomics.load(v.i32, I_PARK_OK) === 1 && f[F_INSPECTOR] !== 1) {
+      park();
+    }
   };
-  const timer = setInterval(() => {
+
+  /**
+   * Parking: a loop idle for several beats stops its timer, so an idle program is not woken 100
+   * times a second (a timer wake costs ~50-100 µs of CPU on a small VM: 100 Hz alone would be ~1 %
+   * of a core). Only when the watchdog can see this thread sit in its event loop by other means
+   * (I_PARK_OK); it wakes the heartbeat as soon as the thread is busy again.
+   */
+  const park = (): void => {
+    disarm();
+    // The open lag interval is idle beats only: the watchdog's zero samples take over from its start.
+    f[F_PARKED_AT] = lagStart;
+    nDelays = 0;
+    Atomics.store(v.i32, I_PARKED, 1);
+  };
+
+  const tick = (): void => {
     try {
-      beat();
+      beat(true);
     } catch {
       // never throw into the app's loop
     }
-  }, o.heartbeatMs);
-  timer.unref();
+  };
+  function arm(): void {
+    if (timer || stopped) return;
+    timer = setInterval(tick, period);
+    timer.unref();
+  }
+  function disarm(): void {
+    if (timer) clearInterval(timer);
+    timer = undefined;
+  }
+  arm();
 
   return {
     sab,
     views: v,
     finalBeat: () => {
       try {
-        beat();
+        beat(false);
       } catch {
         // ignore
       }
     },
-    stop: () => clearInterval(timer),
+    unpark: () => {
+      try {
+        if (Atomics.load(v.i32, I_PARKED) !== 1 || stopped) return;
+        beat(false);
+        const now = f[F_BEAT];
+        // The parked span goes into the lag ring as one record (marked by p50 = -1): no delay was
+        // measured, the loop was idle; the watchdog cuts it into the series' 100 ms samples.
+        writeLag(now, f[F_IDLE], PARKED_SPAN, 0, 0);
+        idleBeats = 0;
+        f[F_UNPARKED_AT] = now;
+        Atomics.store(v.i32, I_PARKED, 0);
+        arm();
+      } catch {
+        // ignore
+      }
+    },
+    stop: () => {
+      stopped = true;
+      disarm();
+    },
   };
 }

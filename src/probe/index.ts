@@ -6,10 +6,10 @@
  *   main thread of a probed process                          -> startMainProbe
  *   a user's worker thread                                   -> startThreadProbe
  */
-import { isMainThread, workerData } from 'node:worker_threads';
+import { getEnvironmentData, isMainThread, workerData } from 'node:worker_threads';
 import { claimLoad, isHelperProcess } from './bootstrap';
 import { WATCHDOG_MARKER, startMainProbe } from './mainProbe';
-import { readOptions } from './options';
+import { OPTIONS_ENV_DATA, readOptions, type ResolvedOptions } from './options';
 import { startThreadProbe } from './threadProbe';
 import type * as WatchdogModule from './watchdog';
 
@@ -24,10 +24,16 @@ function boot(): void {
     return;
   }
   if (isHelperProcess(process.argv)) return;
-  const options = readOptions();
-  if (!options.url) return; // nowhere to report: the probe does nothing at all
-  if (isMainThread) startMainProbe(options, __filename);
-  else startThreadProbe(options);
+  if (isMainThread) {
+    const options = readOptions();
+    if (!options.url) return; // nowhere to report: the probe does nothing at all
+    startMainProbe(options, __filename);
+    return;
+  }
+  // A user's worker: the main thread's probe handed its options down through the environment data
+  // every new worker inherits (a worker created with its own `env` would not see STALLSCOPE_OPTIONS).
+  const options = (getEnvironmentData(OPTIONS_ENV_DATA) as ResolvedOptions | undefined) ?? readOptions();
+  if (options.url) startThreadProbe(options);
 }
 
 try {

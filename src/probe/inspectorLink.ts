@@ -45,6 +45,8 @@ export class InspectorLink {
     inspector: typeof InspectorModule,
     private readonly ownThreadId: number,
     private readonly events: InspectorEvents,
+    /** The snapshot function's expression (stallscope/testing has its own beside the probe's). */
+    private readonly expression = SNAPSHOT_EXPRESSION,
   ) {
     this.session = new inspector.Session();
     this.session.connectToMainThread();
@@ -65,7 +67,7 @@ export class InspectorLink {
 
   /** Fetches the snapshot function once. Not awaited by the caller: the poll timer is already running. */
   async init(): Promise<void> {
-    const r = await this.post<RuntimeResult>('Runtime.evaluate', { expression: SNAPSHOT_EXPRESSION, objectGroup: 'stallscope', silent: true });
+    const r = await this.post<RuntimeResult>('Runtime.evaluate', { expression: this.expression, objectGroup: 'stallscope', silent: true });
     this.snapshotId = r.result?.objectId;
   }
 
@@ -78,7 +80,7 @@ export class InspectorLink {
           returnByValue: true,
           silent: true,
         })
-      : await this.post<RuntimeResult>('Runtime.evaluate', { expression: `${SNAPSHOT_EXPRESSION}(${beat})`, returnByValue: true, silent: true });
+      : await this.post<RuntimeResult>('Runtime.evaluate', { expression: `${this.expression}(${beat})`, returnByValue: true, silent: true });
     const v = r.result?.value;
     return isSnapshot(v) ? v : undefined;
   }
@@ -91,7 +93,7 @@ export class InspectorLink {
     const sessionId = this.workerSessions.get(threadId);
     if (!sessionId) return undefined;
     const msg = await this.sendToWorker(sessionId, 'Runtime.evaluate', {
-      expression: `${SNAPSHOT_EXPRESSION}(${beat})`,
+      expression: `${this.expression}(${beat})`,
       returnByValue: true,
       silent: true,
     });

@@ -4,14 +4,15 @@
  * but the heartbeat still knows each stall's exact duration once it ends, and the lag series.
  * Everything here is unref'd: the socket (see Transport) and the flush timer.
  */
-import { PROTOCOL_VERSION, type LagSample } from '../shared/protocol';
+import { PROTOCOL_VERSION, type LagSample, type Stall } from '../shared/protocol';
 import { round2 } from './clock';
-import { readLag, type GapRecord, type Heartbeat, type LagRecord } from './heartbeat';
+import { readLag, type Heartbeat, type LagRecord } from './heartbeat';
+import type { GapHook } from './mainProbe';
 import type { ResolvedOptions } from './options';
 import { Transport } from './transport';
 import type { WatchdogData } from './watchdog';
 
-export function startLagOnly(o: ResolvedOptions, hb: Heartbeat, gapHook: { onGap?: (g: GapRecord) => void }, d: WatchdogData, reason: string): void {
+export function startLagOnly(o: ResolvedOptions, hb: Heartbeat, gapHook: GapHook, d: WatchdogData, reason: string): void {
   if (!o.url) return;
   const timers: { flush?: NodeJS.Timeout } = {};
   const transport = new Transport({
@@ -40,23 +41,29 @@ export function startLagOnly(o: ResolvedOptions, hb: Heartbeat, gapHook: { onGap
   });
   transport.send({ type: 'notice', pid: process.pid, level: 'warn', message: reason.slice(0, 2048) });
   let seq = 0;
+  /** The last stalls sent, by their beat: their victims come a moment later and are sent with them again. */
+  const sent = new Map<number, Stall>();
   gapHook.onGap = (g) => {
     if (g.activeMs < o.thresholdMs) return;
     const startHr = g.endBeat - g.activeMs;
-    transport.send({
-      type: 'stall',
-      stall: {
-        id: `${process.pid}.0.${++seq}`,
-        pid: process.pid,
-        thread: { id: 0 },
-        startMs: round2(startHr + d.epochOffset),
-        durationMs: round2(g.activeMs),
-        detectedMs: round2(g.endBeat + d.epochOffset),
-        culprit: null,
-        frames: [],
-        handler: null,
-      },
-    });
+    const stall: Stall = {
+      id: `${process.pid}.0.${++seq}`,
+      pid: process.pid,
+      thread: { id: 0 },
+      startMs: round2(startHr + d.epochOffset),
+      durationMs: round2(g.activeMs),
+      detectedMs: round2(g.endBeat + d.epochOffset),
+      culprit: null,
+      frames: [],
+      handler: null,
+    };
+    sent.set(g.prevBeat, stall);
+    if (sent.size > 16) sent.delete(sent.keys().next().value as number);
+    transport.send({ type: 'stall', stall });
+  };
+  gapHook.onVictims = (prevBeat, victims) => {
+    const stall = sent.get(prevBeat);
+    if (stall) transport.send({ type: 'stall', stall: { ...stall, victims } });
   };
   let lagSeen = 0;
   const flushLag = (): void => {

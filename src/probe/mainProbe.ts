@@ -8,17 +8,26 @@
  * end, without stacks.
  */
 import type * as InspectorModule from 'node:inspector';
-import { Worker } from 'node:worker_threads';
-import { PROBE_OPTIONS_ENV } from '../shared/protocol';
-import { measureEpochOffset } from './clock';
-import { I_ACK, I_EXIT, I_SESSION, observeGc, startHeartbeat, type GapRecord } from './heartbeat';
+import { Worker, setEnvironmentData } from 'node:worker_threads';
+import { PROBE_OPTIONS_ENV, type Victim } from '../shared/protocol';
+import { hrMs, measureEpochOffset } from './clock';
+import { F_THRESHOLD, I_ACK, I_EXIT, I_PARKED, I_SESSION, observeGc, startHeartbeat, type GapRecord } from './heartbeat';
 import type * as LagOnlyModule from './lagOnly';
-import type { ResolvedOptions } from './options';
+import { OPTIONS_ENV_DATA, type ResolvedOptions } from './options';
 import { installRequestContext } from './requestContext';
+import { RequestLog } from './requestLog';
 import { installSnapshot } from './snapshot';
 import type { MainToWatchdog, WatchdogData } from './watchdog';
 
+/** Lag-only mode reports stalls from the main thread itself, and their victims when they are known. */
+export interface GapHook {
+  onGap?: (g: GapRecord) => void;
+  onVictims?: (prevBeat: number, victims: Victim[]) => void;
+}
+
 export const WATCHDOG_MARKER = 'stallscope.watchdog.v1';
+/** The longest a stall's victims are waited for (the backlog it left being read). */
+const VICTIMS_WAIT_MS = 200;
 /** The longest the main thread's exit waits for the watchdog's last flush. Typically ~1 ms. */
 const EXIT_WAIT_MS = 250;
 
@@ -43,6 +52,11 @@ export function cleanEnv(env: NodeJS.ProcessEnv, probeFile: string): NodeJS.Proc
 
 export function startMainProbe(o: ResolvedOptions, probeFile: string): void {
   const epochOffset = measureEpochOffset();
+  try {
+    setEnvironmentData(OPTIONS_ENV_DATA, o);
+  } catch {
+    // workers then read the env var, as they inherit it by default
+  }
   let inspector: typeof InspectorModule | undefined;
   let noInspector: string | undefined;
   try {
@@ -53,18 +67,55 @@ export function startMainProbe(o: ResolvedOptions, probeFile: string): void {
   } catch (e) {
     noInspector = `the inspector is unavailable (${(e as Error).message})`;
   }
-  const gapHook: { onGap?: (g: GapRecord) => void } = {};
+  const gapHook: GapHook = {};
+  const requests = new RequestLog();
   const hb = startHeartbeat({
     heartbeatMs: o.heartbeatMs,
     thresholdMs: o.thresholdMs,
     lagIntervalMs: o.lagIntervalMs,
     inspectorOpen: inspector && !noInspector ? () => inspector.url() !== undefined : undefined,
-    onGap: (g) => gapHook.onGap?.(g),
+    onGap: (g) => {
+      gapHook.onGap?.(g);
+      collectVictims(g);
+    },
   });
   const queued: MainToWatchdog[] = [];
   let toWatchdog = (m: MainToWatchdog): void => void queued.push(m);
-  installRequestContext((server) => toWatchdog({ type: 'listening', server }));
-  installSnapshot(hb.views);
+  // A request to an idle (parked) server resumes the heartbeat at once, before its handler runs.
+  installRequestContext(
+    (server) => toWatchdog({ type: 'listening', server }),
+    (res) => {
+      if (Atomics.load(hb.views.i32, I_PARKED) === 1) hb.unpark();
+      requests.note(res, hrMs());
+    },
+  );
+  installSnapshot(hb.views, { onBlocked: (beat, request) => requests.markBlocked(beat, request) });
+  /**
+   * After a stall, once the requests that queued up behind it have been read: who it held up. The
+   * backlog is read over several loop turns (a queued connection is accepted in one turn and read in
+   * a later one), so this waits until the loop has been idle again (libuv's idle time moves: its
+   * poll found nothing left), looking every millisecond, for at most VICTIMS_WAIT_MS.
+   */
+  function collectVictims(g: GapRecord): void {
+    if (g.activeMs < hb.views.f64[F_THRESHOLD]) return;
+    const until = hrMs() + VICTIMS_WAIT_MS;
+    let idle = performance.eventLoopUtilization().idle;
+    const drained = (): void => {
+      const now = performance.eventLoopUtilization().idle;
+      const wasIdle = now - idle > 0.3;
+      idle = now;
+      if (!wasIdle && hrMs() < until) return void setTimeout(drained, 1).unref();
+      try {
+        const victims = requests.victims(g.prevBeat, g.endBeat - g.activeMs, g.activeMs);
+        if (!victims.length) return;
+        if (gapHook.onVictims) gapHook.onVictims(g.prevBeat, victims);
+        else toWatchdog({ type: 'victims', prevBeat: g.prevBeat, victims });
+      } catch {
+        // victims are a nicety; the stall itself is reported regardless
+      }
+    };
+    setTimeout(drained, 1).unref();
+  }
   try {
     observeGc(hb.views, epochOffset);
   } catch {
@@ -90,7 +141,7 @@ export function startMainProbe(o: ResolvedOptions, probeFile: string): void {
       stdout: false,
       stderr: false,
       // The watchdog holds little: bound its heap so its footprint stays small.
-      resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 48 },
+      resourceLimits: { maxOldGenerationSizeMb: 48 },
       name: 'stallscope-watchdog',
     } as ConstructorParameters<typeof Worker>[1]);
   } catch (e) {
@@ -106,6 +157,10 @@ export function startMainProbe(o: ResolvedOptions, probeFile: string): void {
   });
   worker.on('exit', () => {
     alive = false;
+  });
+  // The watchdog saw this thread busy while its heartbeat was parked.
+  worker.on('message', (m: unknown) => {
+    if (m && typeof m === 'object' && (m as { type?: unknown }).type === 'unpark') hb.unpark();
   });
   worker.unref();
   toWatchdog = (m) => {

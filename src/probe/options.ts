@@ -4,6 +4,9 @@
  */
 import { DEFAULT_THRESHOLD_MS, MAX_THRESHOLD_MS, MIN_THRESHOLD_MS, PROBE_OPTIONS_ENV, type ProbeOptions } from '../shared/protocol';
 
+/** worker_threads environment-data key under which the main thread passes its options to workers. */
+export const OPTIONS_ENV_DATA = 'stallscope.options';
+
 export interface ResolvedOptions {
   url: string | undefined;
   token: string;

@@ -33,12 +33,14 @@ export function requestLabel(req: RequestLike): string {
 
 type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
 
-export function installRequestContext(onListening: (s: Omit<ListeningServer, 'pid'>) => void): void {
+/** `onRequest` runs first for every request, with its response object (the victims' log keeps it). */
+export function installRequestContext(onListening: (s: Omit<ListeningServer, 'pid'>) => void, onRequest?: (res: unknown) => void): void {
   const target = NetServer.prototype as unknown as { emit: Emit; [PATCHED]?: boolean };
   if (Object.prototype.hasOwnProperty.call(target, PATCHED)) return;
   const original = target.emit;
   const patched: Emit = function (this: unknown, event, ...args) {
     if (event === 'request') {
+      onRequest?.(args[1]);
       const req = args[0] as RequestLike;
       return requestStore.run(req, () => original.call(this, event, ...args));
     }

@@ -17,7 +17,7 @@ export const SNAPSHOT_KEY = 'stallscope.snapshot';
 /** The wrapper the watchdog passes to callFunctionOn; its frame is dropped by name. */
 export const CAPTURE_FN_NAME = 'stallscopeCapture';
 export const CAPTURE_DECLARATION = `function ${CAPTURE_FN_NAME}(beat){return this(beat)}`;
-export const SNAPSHOT_EXPRESSION = `globalThis[Symbol.for('${SNAPSHOT_KEY}')]`;
+export const SNAPSHOT_EXPRESSION = snapshotExpression();
 
 /** One call site as V8 gave it (1-based line/column); `file` may be a file:// URL or empty for builtins. */
 export interface RawFrame {
@@ -141,15 +141,29 @@ export function currentHandler(): Handler | null {
   return RESOURCE_HANDLERS[name] ?? { kind: 'other', label: name.slice(0, 100) };
 }
 
-/** Installs the snapshot function on this thread's global (non-enumerable, once). */
-export function installSnapshot(hb: HeartbeatViews): void {
-  const key = Symbol.for(SNAPSHOT_KEY);
+/** The expression that evaluates to the snapshot function installed under `key`. */
+export function snapshotExpression(key = SNAPSHOT_KEY): string {
+  return `globalThis[Symbol.for(${JSON.stringify(key)})]`;
+}
+
+export interface SnapshotOptions {
+  /** Another key than the probe's: `stallscope/testing` installs its own beside a probe that may be loaded. */
+  key?: string;
+  /** Called on top of the blocked stack (not stale) with the stall's beat and the request running, if any. */
+  onBlocked?: (beat: number, request: unknown) => void;
+}
+
+/** Installs the snapshot function on this thread's global (non-enumerable, once per key). */
+export function installSnapshot(hb: HeartbeatViews, o: SnapshotOptions = {}): void {
+  const key = Symbol.for(o.key ?? SNAPSHOT_KEY);
   if (Object.prototype.hasOwnProperty.call(globalThis, key)) return;
+  const onBlocked = o.onBlocked;
   function stallscopeSnapshot(beat?: number): SnapshotResult {
     const t = hrMs();
     if (typeof beat === 'number' && hb.f64[F_BEAT] !== beat) {
       return { t, threadId, stale: true, frames: [], handler: null };
     }
+    if (onBlocked && typeof beat === 'number') safe(() => onBlocked(beat, requestStore.getStore()), undefined);
     return { t, threadId, stale: false, frames: rawFrames(stallscopeSnapshot), handler: safe(currentHandler, null) };
   }
   Object.defineProperty(globalThis, key, { value: stallscopeSnapshot, enumerable: false, configurable: true, writable: false });

@@ -54,6 +54,11 @@ export class Transport {
     return this.state;
   }
 
+  /** Something is in flight that needs the event loop: connecting, or bytes not yet written. */
+  get busy(): boolean {
+    return this.state === 'connecting' || (this.state === 'open' && !!this.ws && this.ws.bufferedAmount > 0);
+  }
+
   start(): void {
     this.connect();
   }

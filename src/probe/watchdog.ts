@@ -12,45 +12,54 @@ import { writeFileSync, writeSync } from 'node:fs';
 import type * as InspectorModule from 'node:inspector';
 import { parentPort, threadId as ownThreadId, BroadcastChannel } from 'node:worker_threads';
 import {
+  MAX_LAG_BATCH,
   PROTOCOL_VERSION,
   type HelloMessage,
-  type LagSample,
   type Cause,
   type ListeningServer,
   type ProbeMode,
   type Stall,
   type ThreadRef,
+  type Victim,
 } from '../shared/protocol';
 import { hrMs, round2 } from './clock';
-import { interpretCapture, type Interpretation } from './frames';
+import type { Interpretation } from './frames';
 import {
   F_BEAT,
   F_HEARTBEAT,
   F_INSPECTOR,
+  F_PARKED_AT,
   F_THRESHOLD,
   I_ACK,
   I_EXIT,
+  I_PARK_OK,
+  I_PARKED,
   I_SESSION,
   I_STOP,
   findGap,
   gcCount,
   gcTimeWithin,
-  readLag,
   views,
   type HeartbeatViews,
-  type LagRecord,
 } from './heartbeat';
 import { InspectorLink } from './inspectorLink';
+import { snapshotExpression } from './snapshot';
+import { LagSeries, type LagCursor } from './lagSeries';
+import { LATE_MS, LATE_END_MS, judgeLooks, type Look } from './looks';
 import { heartbeatFor, clampThreshold, type ResolvedOptions } from './options';
 import { PauseTracker } from './pauses';
-import type { SnapshotResult } from './snapshot';
-import { epollWaitFd, readSchedstat, type SchedTimes } from './threadState';
+import { readSchedstat, type SchedTimes } from './threadState';
 import { SourceMapResolver } from './sourceMaps';
 import { THREADS_CHANNEL, isThreadsMessage } from './threads';
 import { Transport } from './transport';
 
 export interface WatchdogData {
   sab: SharedArrayBuffer;
+  /**
+   * `stallscope/testing`: no host; messages go to the parent thread (parentPort), which also asks
+   * for flushes; no user worker threads are watched and the heartbeat never parks.
+   */
+  inProcess?: { snapshotKey: string };
   epochOffset: number;
   options: ResolvedOptions;
   argv: string[];
@@ -62,47 +71,61 @@ export interface WatchdogData {
 }
 
 /** Messages the main thread's probe posts to the watchdog. */
-export type MainToWatchdog = { type: 'listening'; server: Omit<ListeningServer, 'pid'> } | { type: 'notice'; level: 'info' | 'warn'; message: string };
+export type MainToWatchdog =
+  | { type: 'listening'; server: Omit<ListeningServer, 'pid'> }
+  | { type: 'notice'; level: 'info' | 'warn'; message: string }
+  /** The requests held up by the stall that began after the heartbeat `prevBeat` (see requestLog). */
+  | { type: 'victims'; prevBeat: number; victims: Victim[] }
+  /** In process (stallscope/testing): a new threshold, and a request to report everything seen so far. */
+  | { type: 'configure'; thresholdMs: number }
+  | { type: 'flush'; id: number };
+
+/** What the watchdog posts to the parent thread in process (stallscope/testing), besides ProbeToHost messages. */
+export type WatchdogToParent = { type: 'ready' } | { type: 'flushed'; id: number } | { type: 'unpark' };
+
+/** Where the watchdog's messages go: the host's websocket, or the parent thread in process. */
+type Sink = Pick<Transport, 'send' | 'start' | 'flush' | 'busy'>;
+
+/** In process: ProbeToHost messages to the parent thread; lag and notices are not wanted there. */
+function parentSink(): Sink {
+  return {
+    send: (m) => {
+      if (m.type === 'stall') parentPort?.postMessage(m);
+    },
+    start: () => undefined,
+    flush: () => Promise.resolve(),
+    busy: false,
+  };
+}
 
 const STALL_POLL_MS = 10;
+/**
+ * How often a parked (idle) main loop is looked at through /proc: the probe's whole idle cost. The
+ * look is due anyway at the threshold after the last time it was seen idle (so a block that starts
+ * right after is still caught while it lasts); this caps the period for high thresholds.
+ */
+const PARKED_POLL_MS = 100;
+/** How long a parked loop seen busy gets to resume its heartbeat before it counts as stuck. */
+const UNPARK_GRACE_MS = 5;
+/** CPU a parked loop may use between two looks and still count as idle (GC idle tasks, a stray wake). */
+const PARKED_IDLE_CPU_MS = 1;
 const LAG_FLUSH_MS = 500;
+/** The longest the watchdog dozes (Atomics.wait) before it gives its event loop a turn. */
+const DOZE_MAX_MS = 500;
 const ONGOING_UPDATE_MS = 1000;
 /** After a stall ended, how long to wait for a capture still in flight (a native call returning late). */
 const CAPTURE_GRACE_MS = 500;
-/**
- * Telling a look that ran on top of the blocking code from one that ran after it. V8 services the
- * snapshot interrupt in JavaScript within ~0.5 ms (measured 0.3-0.6 ms, runqueue time taken out). A
- * look that took longer ran only once a call V8 cannot interrupt (JSON.parse, spawnSync, a GC, an
- * addon) had returned, so its stack shows the code that ran next. Two cases:
- * - the stall ended soon after the look (within LATE_END_MS): late if it took over SOON_MS;
- * - the stall went on: late if it took over LATE_MS of the thread's own time (known only where the
- *   OS reports runqueue time; otherwise a slow look followed by more blocking is taken for a thread
- *   that merely waited for a CPU, and trusted).
- */
-const SOON_MS = 0.8;
-const LATE_MS = 2;
-const LATE_END_MS = 15;
 const MAX_ARG = 1024;
 /** How long a reported stall is re-checked against GC records that arrive after it. */
 const GC_RECHECK_MS = 2000;
 
-/** One look at the blocked stack. */
-interface Look {
-  result: SnapshotResult;
-  /** hr ms when the thread ran the snapshot. */
-  atHr: number;
-  /**
-   * How long the thread took to run the snapshot, less the time it waited for a CPU (when the OS
-   * tells, `exact`): above LATE_MS it was inside a call V8 cannot interrupt.
-   */
-  delayMs: number;
-  exact: boolean;
-}
-
 interface StallState {
   seq: number;
   id: string;
+  /** The heartbeat value when detected (the end is when it changes). */
   beat: number;
+  /** The last evidence of the loop turning: the beat, or a parked loop seen idle (hr ms). */
+  sinceHr: number;
   detectedHr: number;
   suppressed: boolean;
   announced: boolean;
@@ -114,6 +137,11 @@ interface StallState {
   second: Look | undefined;
   /** The first look came back stale: the loop had already turned. */
   stale: boolean;
+  threadId: number;
+  /** The thread's CPU/runqueue times at detection (Linux, main thread). */
+  sched: SchedTimes | undefined;
+  /** The requests it held up, once the main thread told (after the stall). */
+  victims?: Victim[];
 }
 
 interface ThreadWatch {
@@ -123,9 +151,15 @@ interface ThreadWatch {
   pauses: PauseTracker;
   stall: StallState | undefined;
   seq: number;
-  lagSeen: number;
+  lag: LagCursor;
   announced: boolean;
   gone: boolean;
+  /** Last time the thread was seen idle in its event loop while its heartbeat was parked (hr ms). */
+  idleSeenHr: number;
+  unparkSent: boolean;
+  unparkSentHr: number;
+  /** The parked beat an unpark was sent for: its gap record tells what the loop did meanwhile. */
+  unparkBeat: number;
 }
 
 /** STALLSCOPE_DEBUG=1: the watchdog explains its decisions on stderr (development aid only). */
@@ -148,16 +182,20 @@ class Watchdog {
   private threshold: number;
   private readonly threads = new Map<number, ThreadWatch>();
   private readonly main: ThreadWatch;
-  private readonly transport: Transport | undefined;
+  private readonly transport: Sink | undefined;
   private readonly resolver: SourceMapResolver;
   private link: InspectorLink | undefined;
   private channel: BroadcastChannel | undefined;
   private timer: NodeJS.Timeout | undefined;
   private nextLagFlush = 0;
-  private lagOut: LagSample[] = [];
+  private readonly lagSeries: LagSeries;
   private readonly finishing = new Set<Promise<void>>();
   /** Recently finalised stalls, re-checked when the thread's GC records arrive (they come late). */
   private recent: Array<{ t: ThreadWatch; s: StallState; startHr: number; durationMs: number; gcSeen: number; untilHr: number }> = [];
+  /** The last stalls sent in their final form: their victims arrive after them and are sent with them again. */
+  private finals: Array<{ t: ThreadWatch; s: StallState; startHr: number; durationMs: number }> = [];
+  /** Victims of a stall whose end the poll loop has not seen yet, by the stall's beat. */
+  private readonly earlyVictims = new Map<number, Victim[]>();
   private readonly mode: ProbeMode;
   private stopped = false;
   private exiting = false;
@@ -166,9 +204,11 @@ class Watchdog {
     this.o = d.options;
     this.threshold = d.options.thresholdMs;
     this.resolver = new SourceMapResolver(d.cwd);
+    this.lagSeries = new LagSeries(d.epochOffset, d.options.lagIntervalMs);
     this.main = this.watch(0, d.sab);
     this.mode = d.lagOnlyReason ? 'lag-only' : 'full';
-    if (d.options.url) {
+    if (d.inProcess) this.transport = parentSink();
+    else if (d.options.url) {
       const hello: HelloMessage = {
         type: 'hello',
         protocolVersion: PROTOCOL_VERSION,
@@ -208,6 +248,9 @@ class Watchdog {
     // checking for exit, so that either we see the exit or the main thread waits for our ack.
     Atomics.store(mainV.i32, I_SESSION, 1);
     if (Atomics.load(mainV.i32, I_EXIT) === 1) return this.ack();
+    // The main loop may park its heartbeat while idle if we can see its CPU time without it
+    // (not in process: a test's measurement should not first have to wake the heartbeat).
+    if (!this.d.inProcess && readSchedstat(process.pid)) Atomics.store(mainV.i32, I_PARK_OK, 1);
     // The poll timer first: an inspector session does not keep this thread alive.
     this.schedule(0);
     this.watchExit();
@@ -216,7 +259,8 @@ class Watchdog {
       this.transport?.send({ type: 'notice', pid: process.pid, level: 'warn', message: this.d.lagOnlyReason });
     }
     parentPort?.on('message', (m: MainToWatchdog) => this.onMainMessage(m));
-    this.openThreadsChannel();
+    if (!this.d.inProcess) this.openThreadsChannel();
+    else if (!this.link) this.toParent({ type: 'ready' });
     this.transport?.start();
   }
 
@@ -226,7 +270,11 @@ class Watchdog {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const inspector = require('node:inspector') as typeof InspectorModule;
-      this.link = new InspectorLink(inspector, ownThreadId, {
+      const key = this.d.inProcess?.snapshotKey;
+      this.link = new InspectorLink(
+        inspector,
+        ownThreadId,
+        {
         onAttach: (threadId, name) => {
           const t = this.threads.get(threadId);
           if (t) {
@@ -240,8 +288,14 @@ class Watchdog {
         },
         onPaused: (threadId, reason) => this.onPaused(threadId, reason),
         onResumed: (threadId) => this.onResumed(threadId),
-      });
-      this.link.init().catch(() => undefined);
+        },
+        key ? snapshotExpression(key) : undefined,
+      );
+      // In process, the caller waits for this before it measures: a stall right away still gets its stack.
+      this.link.init().then(
+        () => this.d.inProcess && this.toParent({ type: 'ready' }),
+        () => this.d.inProcess && this.toParent({ type: 'ready' }),
+      );
     } catch (e) {
       this.link = undefined;
       this.notice('warn', `stack capture unavailable (${(e as Error).message}); reporting stall durations only`);
@@ -249,27 +303,31 @@ class Watchdog {
   }
 
   private readonly pendingNames = new Map<number, string | undefined>();
-  /** The main loop's epoll fd, learned from samples taken while its heartbeat is fresh (Linux). */
-  private loopFd: number | undefined;
-  private loopFdVotes: number[] = [];
-  private checks = 0;
+  /**
+   * A parked main loop's CPU time at the last look: if it did not move (by more than
+   * PARKED_IDLE_CPU_MS), the loop sat idle in between.
+   */
+  private parkedCpu: SchedTimes | undefined;
 
-  private learnLoopFd(): void {
-    if (this.loopFd !== undefined || this.loopFdVotes.length > 50 || ++this.checks % 7 !== 0) return;
-    const fd = epollWaitFd(process.pid);
-    if (fd === undefined) {
-      this.loopFdVotes.length = 51; // not available here: stop trying
-      return;
-    }
-    if (fd < 0) return;
-    this.loopFdVotes.push(fd);
-    const last = this.loopFdVotes.slice(-3);
-    if (last.length === 3 && last.every((x) => x === fd)) this.loopFd = fd;
+  /** The main thread has been idle since the last look (parked heartbeat). */
+  private stillIdle(): boolean {
+    const st = readSchedstat(process.pid);
+    if (!st) return false;
+    const prev = this.parkedCpu;
+    this.parkedCpu = st;
+    if (DEBUG && prev && st.cpuMs - prev.cpuMs >= PARKED_IDLE_CPU_MS) debug(() => `parked loop used ${(st.cpuMs - prev.cpuMs).toFixed(2)} ms cpu`);
+    return !prev || st.cpuMs - prev.cpuMs < PARKED_IDLE_CPU_MS; // the first look takes the baseline
   }
 
-  /** The main thread sits idle in its own event loop (so a late heartbeat is CPU starvation). */
-  private idleInLoop(t: ThreadWatch): boolean {
-    return t.threadId === 0 && this.loopFd !== undefined && epollWaitFd(process.pid) === this.loopFd;
+  /**
+   * A heartbeat that stands still while its thread neither ran nor slept in a call, but waited for
+   * a CPU: a starved idle loop (a loaded machine), not a blocked one.
+   */
+  private starved(s: StallState, now: number): boolean {
+    const st = s.threadId === 0 ? readSchedstat(process.pid) : undefined;
+    if (!st || !s.sched) return false;
+    const wall = now - s.detectedHr;
+    return wall > 5 && st.runqueueMs - s.sched.runqueueMs > 0.5 * wall && st.cpuMs - s.sched.cpuMs < 0.1 * wall;
   }
 
   private openThreadsChannel(): void {
@@ -308,9 +366,13 @@ class Watchdog {
       pauses: new PauseTracker(),
       stall: undefined,
       seq: 0,
-      lagSeen: Atomics.load(v.i32, 1),
+      lag: this.lagSeries.cursor(threadId, v),
       announced: threadId === 0,
       gone: false,
+      idleSeenHr: 0,
+      unparkSent: false,
+      unparkSentHr: 0,
+      unparkBeat: 0,
     };
     v.f64[F_THRESHOLD] = this.threshold;
     this.threads.set(threadId, t);
@@ -344,7 +406,7 @@ class Watchdog {
     if (t.gone) return;
     t.gone = true;
     // A worker terminated while blocked: its stall ends here.
-    if (t.stall && !t.stall.suppressed && t.stall.announced) this.finish(t, t.stall, t.stall.beat, hrMs() - t.stall.beat);
+    if (t.stall && !t.stall.suppressed && t.stall.announced) this.finish(t, t.stall, t.stall.sinceHr, hrMs() - t.stall.sinceHr);
     t.stall = undefined;
     if (t.announced) this.transport?.send({ type: 'thread', pid: process.pid, thread: { id: t.threadId }, state: 'exit' });
     this.threads.delete(t.threadId);
@@ -360,8 +422,59 @@ class Watchdog {
 
   private onMainMessage(m: MainToWatchdog): void {
     if (!m || typeof m !== 'object') return;
-    if (m.type === 'listening') this.sendListening(m.server);
-    else if (m.type === 'notice') this.notice(m.level, m.message);
+    switch (m.type) {
+      case 'listening':
+        this.sendListening(m.server);
+        break;
+      case 'notice':
+        this.notice(m.level, m.message);
+        break;
+      case 'victims':
+        this.onVictims(m.prevBeat, m.victims);
+        break;
+      case 'configure':
+        if (this.d.inProcess && typeof m.thresholdMs === 'number') this.configure(m.thresholdMs);
+        break;
+      case 'flush':
+        if (this.d.inProcess) void this.flushInProcess(m.id);
+        break;
+    }
+  }
+
+  private toParent(m: WatchdogToParent): void {
+    try {
+      parentPort?.postMessage(m);
+    } catch {
+      // the parent is gone
+    }
+  }
+
+  /** In process: look at every thread now, wait for stalls being finished, then tell the parent. */
+  private async flushInProcess(id: number): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.tickBody();
+    await Promise.all([...this.finishing]);
+    this.toParent({ type: 'flushed', id });
+  }
+
+  /**
+   * The victims of a stall arrive from the main thread after the stall ended (it reads them once the
+   * loop turned). The stall may be final already (sent again, with them), or not yet seen to end.
+   */
+  private onVictims(prevBeat: number, victims: Victim[]): void {
+    if (!Array.isArray(victims) || !victims.length) return;
+    const final = this.finals.find((f) => f.t.threadId === 0 && f.s.beat === prevBeat);
+    if (final) {
+      final.s.victims = victims;
+      this.send(final.t, final.s, { startHr: final.startHr, durationMs: final.durationMs });
+      return;
+    }
+    const open = this.main.stall;
+    if (open?.beat === prevBeat) open.victims = victims;
+    else {
+      this.earlyVictims.set(prevBeat, victims);
+      if (this.earlyVictims.size > 16) this.earlyVictims.delete(this.earlyVictims.keys().next().value as number);
+    }
   }
 
   private sendListening(server: Omit<ListeningServer, 'pid'>): void {
@@ -383,6 +496,41 @@ class Watchdog {
 
   private tick(): void {
     if (this.stopped) return;
+    if (this.doze()) {
+      this.schedule(0);
+      return;
+    }
+    this.tickBody();
+  }
+
+  /**
+   * While the only probed loop is parked and idle and nothing else is going on, the watchdog sleeps
+   * in Atomics.wait between its looks instead of going through libuv timers: a look then costs a
+   * futex wake and one pread, not a JS timer turn (measured: the timer path was most of the idle
+   * cost). It comes back to its event loop at least every DOZE_MAX_MS (socket, channel) and at once
+   * when the thread exits, resumes its heartbeat (a request) or uses CPU.
+   */
+  private doze(): boolean {
+    const t = this.main;
+    const i32 = t.v.i32;
+    if (this.threads.size !== 1 || t.stall || t.unparkSent || this.exiting || this.finishing.size || this.recent.length) return false;
+    if (Atomics.load(i32, I_PARKED) !== 1 || t.v.f64[F_INSPECTOR] === 1 || !this.parkedCpu || (this.transport?.busy ?? false)) return false;
+    const step = Math.min(PARKED_POLL_MS, this.threshold + 1);
+    const until = Math.min(hrMs() + DOZE_MAX_MS, this.nextLagFlush);
+    let dozed = false;
+    for (let now = hrMs(); now + step <= until; now = hrMs()) {
+      if (Atomics.wait(i32, I_EXIT, 0, step) !== 'timed-out' || Atomics.load(i32, I_PARKED) !== 1) break;
+      const st = readSchedstat(process.pid);
+      // Activity: leave the baseline as it is, so the next regular look sees the CPU it used.
+      if (!st || st.cpuMs - this.parkedCpu.cpuMs >= PARKED_IDLE_CPU_MS) break;
+      this.parkedCpu = st;
+      t.idleSeenHr = hrMs();
+      dozed = true;
+    }
+    return dozed;
+  }
+
+  private tickBody(): void {
     let next = Infinity;
     try {
       const now = hrMs();
@@ -391,11 +539,12 @@ class Watchdog {
         return;
       }
       if (this.link && this.main.v.f64[F_INSPECTOR] === 1) this.link.enableDebugger();
-      for (const t of [...this.threads.values()]) next = Math.min(next, this.check(t, now));
+      for (const t of this.threads.values()) next = Math.min(next, this.check(t, now));
       if (this.recent.length) this.recheckGc(now);
       if (now >= this.nextLagFlush) {
         this.flushLag();
-        this.nextLagFlush = now + LAG_FLUSH_MS;
+        // An idle (parked) program has only zero samples to send: batch them twice as long.
+        this.nextLagFlush = now + (Atomics.load(this.main.v.i32, I_PARKED) === 1 ? 2 * LAG_FLUSH_MS : LAG_FLUSH_MS);
       }
       next = Math.min(next, this.nextLagFlush) - hrMs();
     } catch {
@@ -408,18 +557,40 @@ class Watchdog {
   private check(t: ThreadWatch, now: number): number {
     if (t.gone) return Infinity;
     if (t.threadId !== 0 && Atomics.load(t.v.i32, I_EXIT) === 1) {
-      this.drainLag(t);
-      this.threadGone(t);
+      this.lagSeries.collect(t.lag, now);
+      this.threadGone(t); // deletes from this.threads while iterating: Map iteration tolerates it
       return Infinity;
     }
     const beat = t.v.f64[F_BEAT];
     const s = t.stall;
-    if (!s) {
-      if (now - beat <= this.threshold) {
-        if (t.threadId === 0 && now - beat < 2 * t.v.f64[F_HEARTBEAT]) this.learnLoopFd();
-        return beat + this.threshold + 1;
+    const parked = Atomics.load(t.v.i32, I_PARKED) === 1;
+    if (!parked) {
+      t.unparkSent = false;
+      if (t.unparkBeat && !s) this.missedWhileParked(t);
+    }
+    // The last evidence that the loop turned: its beat, or (parked) the last time it was seen idle.
+    let since = beat;
+    if (parked && !s) {
+      since = Math.max(beat, t.v.f64[F_PARKED_AT], t.idleSeenHr);
+      if (!t.unparkSent) {
+        if (this.stillIdle()) {
+          t.idleSeenHr = now;
+          return now + Math.min(PARKED_POLL_MS, this.threshold + 1);
+        }
+        // It ran since the last look: beat again (if it is blocked, this waits, and the stall shows below).
+        t.unparkSent = true;
+        t.unparkSentHr = now;
+        t.unparkBeat = beat;
+        debug(() => `unpark: the parked loop ran (${this.parkedCpu ? 'cpu moved' : '?'})`);
+        parentPort?.postMessage({ type: 'unpark' });
       }
-      this.begin(t, beat, now);
+      // A loop that is merely busy honours the unpark within a turn; only one that does not is stuck.
+      if (now - t.unparkSentHr < UNPARK_GRACE_MS) return Math.max(t.unparkSentHr + UNPARK_GRACE_MS, Math.min(now + STALL_POLL_MS, since + this.threshold + 1));
+    } else this.parkedCpu = undefined;
+    if (!s) {
+      if (now - since <= this.threshold) return parked ? Math.min(now + STALL_POLL_MS, since + this.threshold + 1) : beat + this.threshold + 1;
+      t.unparkBeat = 0; // the stall's own end reads that gap record
+      this.begin(t, beat, since, now);
       return now + STALL_POLL_MS;
     }
     if (beat !== s.beat) {
@@ -428,33 +599,64 @@ class Watchdog {
       return beat + this.threshold + 1;
     }
     if (!s.suppressed) {
-      const pause = t.pauses.overlapping(s.beat, now);
+      const pause = t.pauses.overlapping(s.sinceHr, now);
       if (pause) {
         // A breakpoint hit inside the blocking code: from here the debugger holds the loop.
-        if (s.announced) this.finish(t, s, s.beat, Math.max(0, pause.startHr - s.beat));
+        if (s.announced) this.finish(t, s, s.sinceHr, Math.max(0, pause.startHr - s.sinceHr));
         s.suppressed = true;
       } else if (
-        now - s.beat >= this.threshold + t.v.f64[F_HEARTBEAT] &&
+        now - s.sinceHr >= this.threshold + (parked ? Math.min(PARKED_POLL_MS, this.threshold + 1) : t.v.f64[F_HEARTBEAT]) &&
         (!s.announced || now - s.lastSentHr >= ONGOING_UPDATE_MS) &&
-        // Without a look at JavaScript on its stack, a thread idle in its own event loop is not
-        // blocked but starved of CPU: let the exact duration at the end decide.
-        !(s.first ? s.first.result.frames.length === 0 : this.idleInLoop(t))
+        // Without a look at JavaScript on its stack, a thread that only waited for a CPU is not
+        // blocked but starved: let the exact duration at the end decide.
+        !(s.first ? s.first.result.frames.length === 0 : this.starved(s, now))
       ) {
         s.announced = true;
         s.lastSentHr = now;
-        this.send(t, s, { ongoing: true, startHr: s.beat, durationMs: now - s.beat });
+        this.send(t, s, { ongoing: true, startHr: s.sinceHr, durationMs: now - s.sinceHr });
       }
     }
     return now + STALL_POLL_MS;
   }
 
-  private begin(t: ThreadWatch, beat: number, now: number): void {
-    const suppressed = t.pauses.paused || !!t.pauses.overlapping(beat, now);
+  /**
+   * A parked loop ran, and had finished before a look could catch it busy past the threshold (a
+   * block of about the threshold's length right after a look). The heartbeat's record of the parked
+   * gap still knows how long it was busy: if that was a stall, report it, without a stack.
+   */
+  private missedWhileParked(t: ThreadWatch): void {
+    const g = findGap(t.v, t.unparkBeat);
+    t.unparkBeat = 0;
+    if (!g || g.activeMs < this.threshold) return;
+    const seq = ++t.seq;
+    const s: StallState = {
+      seq,
+      id: `${process.pid}.${t.threadId}.${seq}`,
+      beat: g.prevBeat,
+      sinceHr: g.endBeat - g.activeMs,
+      detectedHr: g.endBeat,
+      suppressed: false,
+      announced: false,
+      lastSentHr: 0,
+      capture: undefined,
+      first: undefined,
+      second: undefined,
+      stale: false,
+      threadId: t.threadId,
+      sched: undefined,
+    };
+    if (t.pauses.overlapping(s.sinceHr, g.endBeat)) return;
+    this.send(t, s, { startHr: s.sinceHr, durationMs: g.activeMs });
+  }
+
+  private begin(t: ThreadWatch, beat: number, since: number, now: number): void {
+    const suppressed = t.pauses.paused || !!t.pauses.overlapping(since, now);
     const seq = suppressed ? 0 : ++t.seq;
     const s: StallState = {
       seq,
       id: `${process.pid}.${t.threadId}.${seq}`,
       beat,
+      sinceHr: since,
       detectedHr: now,
       suppressed,
       announced: false,
@@ -463,6 +665,8 @@ class Watchdog {
       first: undefined,
       second: undefined,
       stale: false,
+      threadId: t.threadId,
+      sched: t.threadId === 0 ? readSchedstat(process.pid) : undefined,
     };
     t.stall = s;
     if (suppressed || !this.link || !this.o.stacks) return;
@@ -497,7 +701,7 @@ class Watchdog {
   private liveUpdate(t: ThreadWatch, s: StallState): void {
     if (!s.announced || !this.stillBlocked(t, s)) return;
     s.lastSentHr = hrMs();
-    this.send(t, s, { ongoing: true, startHr: s.beat, durationMs: s.lastSentHr - s.beat });
+    this.send(t, s, { ongoing: true, startHr: s.sinceHr, durationMs: s.lastSentHr - s.sinceHr });
   }
 
   private look(t: ThreadWatch, s: StallState): Promise<Look | undefined> {
@@ -519,11 +723,11 @@ class Watchdog {
     const gap = findGap(t.v, s.beat);
     // Without the record (ring overrun), fall back to the heartbeat gap less half a period.
     const endHr = gap ? gap.endBeat : t.v.f64[F_BEAT];
-    const durationMs = gap ? gap.activeMs : Math.max(0, endHr - s.beat - t.v.f64[F_HEARTBEAT] / 2);
+    const durationMs = gap ? gap.activeMs : Math.max(0, endHr - s.sinceHr - t.v.f64[F_HEARTBEAT] / 2);
     const startHr = endHr - durationMs;
-    const pause = t.pauses.overlapping(s.beat, endHr);
+    const pause = t.pauses.overlapping(s.sinceHr, endHr);
     if (pause) {
-      if (s.announced) this.finish(t, s, s.beat, Math.max(0, pause.startHr - s.beat));
+      if (s.announced) this.finish(t, s, s.sinceHr, Math.max(0, pause.startHr - s.sinceHr));
       return;
     }
     if (durationMs < this.threshold) {
@@ -548,22 +752,13 @@ class Watchdog {
 
   /** Frames, culprit and cause; `endHr` undefined while the stall goes on. */
   private interpret(s: StallState, endHr: number | undefined): Interpretation | undefined {
-    const { first, second } = s;
-    if (!first) return undefined;
-    const resolver = this.resolver;
-    const probeFile = this.d.probeFile;
-    if (endHr === undefined) {
-      // While it lasts, only a prompt look is shown; a late one waits for the end to be judged.
-      const prompt = first.delayMs <= LATE_MS ? first : second;
-      return prompt ? interpretCapture(prompt.result.frames, probeFile, resolver, false) : undefined;
+    const j = judgeLooks(s.first, s.second, endHr, this.d.probeFile, this.resolver);
+    if (endHr !== undefined && s.first) {
+      const first = s.first;
+      debug(() => `${s.id} look delay ${first.delayMs.toFixed(2)} exact ${first.exact} end-look ${(endHr - first.atHr).toFixed(2)} late ${j.late}`);
     }
-    const endLook = endHr - first.atHr;
-    const late = endLook < LATE_END_MS ? first.delayMs > SOON_MS : first.exact && first.delayMs > LATE_MS;
-    debug(() => `${s.id} look delay ${first.delayMs.toFixed(2)} exact ${first.exact} end-look ${(endHr - first.atHr).toFixed(2)} late ${late} second ${second ? (endHr - second.atHr).toFixed(2) : '-'}`);
-    const it = interpretCapture(first.result.frames, probeFile, resolver, late);
-    // Late and not trustworthy, but the thread went on blocking in code the second look saw.
-    if (!it.culprit && late && second && endHr - second.atHr >= LATE_END_MS) return interpretCapture(second.result.frames, probeFile, resolver, false);
-    return it;
+    if (j.discardFirst) s.first = undefined; // nor does its handler tell anything
+    return j.it;
   }
 
   private mapFailuresSent = 0;
@@ -601,6 +796,17 @@ class Watchdog {
       if (!at.ongoing && cause?.kind !== 'gc' && !this.recent.some((r) => r.s === s)) {
         this.recent.push({ t, s, startHr: at.startHr, durationMs: at.durationMs, gcSeen: gcCount(t.v), untilHr: hrMs() + GC_RECHECK_MS });
       }
+      if (!at.ongoing) {
+        const early = this.earlyVictims.get(s.beat);
+        if (early) {
+          s.victims = early;
+          this.earlyVictims.delete(s.beat);
+        }
+        if (!at.idle && !this.finals.some((f) => f.s === s)) {
+          this.finals.push({ t, s, startHr: at.startHr, durationMs: at.durationMs });
+          if (this.finals.length > 16) this.finals.shift();
+        }
+      }
       const stall: Stall = {
         id: s.id,
         pid: process.pid,
@@ -613,6 +819,7 @@ class Watchdog {
         frames: it?.frames ?? [],
         handler: s.first && !at.idle ? s.first.result.handler : null,
         ...(cause ? { cause } : {}),
+        ...(s.victims?.length && !at.idle ? { victims: s.victims } : {}),
       };
       this.transport.send({ type: 'stall', stall });
       this.reportMapFailures();
@@ -621,26 +828,10 @@ class Watchdog {
     }
   }
 
-  private drainLag(t: ThreadWatch): void {
-    const recs: LagRecord[] = [];
-    t.lagSeen = readLag(t.v, t.lagSeen, recs);
-    for (const r of recs) {
-      this.lagOut.push({
-        pid: process.pid,
-        threadId: t.threadId,
-        atMs: round2(r.atHr + this.d.epochOffset),
-        intervalMs: round2(r.intervalMs),
-        p50Ms: round2(r.p50Ms),
-        p99Ms: round2(r.p99Ms),
-        maxMs: round2(r.maxMs),
-        elu: Math.round(r.elu * 1000) / 1000,
-      });
-    }
-  }
-
   private flushLag(): void {
-    for (const t of this.threads.values()) this.drainLag(t);
-    while (this.lagOut.length) this.transport?.send({ type: 'lag', samples: this.lagOut.splice(0, 1000) });
+    const now = hrMs();
+    for (const t of this.threads.values()) this.lagSeries.collect(t.lag, now);
+    for (const samples of this.lagSeries.take(MAX_LAG_BATCH)) this.transport?.send({ type: 'lag', samples });
   }
 
   // ───────────── pauses ─────────────
@@ -688,7 +879,7 @@ class Watchdog {
           t.stall = undefined;
           if (!s.suppressed) this.end(t, s);
         } else if (s && !s.suppressed && s.announced) {
-          this.finish(t, s, s.beat, now - s.beat);
+          this.finish(t, s, s.sinceHr, now - s.sinceHr);
         }
       }
       this.flushLag();

@@ -279,6 +279,43 @@ export interface TimelineState {
   pauses: PauseRange[];
 }
 
+/** One endpoint's verdict from `Stallscope: Check Endpoints` (see src/core/check), as the timeline shows it. */
+export interface CheckEndpointView {
+  /** `GET /slow`: also the handler label of its stalls. Untrusted text. */
+  endpoint: string;
+  verdict: 'blocking' | 'non-blocking';
+  stalls: number;
+  maxStallMs: number;
+  p99StallMs: number;
+  /** The canary's p99 while this endpoint was under load; null without a canary. */
+  canaryP99Ms: number | null;
+  /** The canary's p99 rose enough to show the loop held it up. */
+  inflated: boolean;
+  /** The top culprit line, and the longest stall it caused: revealing it works like a stall in the list. */
+  culprit: { file: string; line: number; function: string; totalMs: number; stallId: string } | null;
+  /** What the longest stall did to other requests: "delayed 37 requests, 3 of them GET /health". */
+  victims?: string;
+  overBudget: boolean;
+  /** Why its requests failed under load. */
+  error?: string;
+}
+
+export type CheckStatus = 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface CheckView {
+  baseUrl: string;
+  thresholdMs: number;
+  budgetMs: number;
+  canary: string | null;
+  canaryIdleP99Ms: number | null;
+  startedAtMs: number;
+  status: CheckStatus;
+  /** While running, what is loaded now; when failed or cancelled, why. */
+  message?: string;
+  /** Endpoints done so far (all of them once done). */
+  endpoints: CheckEndpointView[];
+}
+
 export type HostToWebview =
   /** The full state: the answer to `ready`, and whenever the source changes (new session, opened recording). */
   | { type: 'reset'; state: TimelineState }
@@ -292,7 +329,9 @@ export type HostToWebview =
     }
   | { type: 'live'; live: boolean }
   /** Select and scroll to a stall (e.g. from an editor hover). */
-  | { type: 'focusStall'; stallId: string };
+  | { type: 'focusStall'; stallId: string }
+  /** The endpoint check of the recording on screen (progress, then verdicts); null clears it. */
+  | { type: 'check'; check: CheckView | null };
 
 export type WebviewToHost =
   | { type: 'ready' }
@@ -528,6 +567,41 @@ export function isTimelineState(v: unknown): v is TimelineState {
   );
 }
 
+const isNullableNum = (x: unknown): x is number | null => x === null || isNum(x);
+
+function isCheckEndpointView(v: unknown): v is CheckEndpointView {
+  if (!isObj(v)) return false;
+  const c = v.culprit;
+  return (
+    isStr(v.endpoint, 1024) &&
+    (v.verdict === 'blocking' || v.verdict === 'non-blocking') &&
+    isInt(v.stalls) &&
+    isNum(v.maxStallMs) &&
+    isNum(v.p99StallMs) &&
+    isNullableNum(v.canaryP99Ms) &&
+    typeof v.inflated === 'boolean' &&
+    (c === null || (isObj(c) && isStr(c.file) && isInt(c.line, 1) && isStr(c.function) && isNum(c.totalMs) && isStr(c.stallId, 128))) &&
+    isOpt(v.victims, (x): x is string => isStr(x, 2048)) &&
+    typeof v.overBudget === 'boolean' &&
+    isOpt(v.error, (x): x is string => isStr(x, 2048))
+  );
+}
+
+export function isCheckView(v: unknown): v is CheckView {
+  return (
+    isObj(v) &&
+    isStr(v.baseUrl, 2048) &&
+    isNum(v.thresholdMs) &&
+    isNum(v.budgetMs) &&
+    (v.canary === null || isStr(v.canary, 1024)) &&
+    isNullableNum(v.canaryIdleP99Ms) &&
+    isNum(v.startedAtMs) &&
+    (v.status === 'running' || v.status === 'done' || v.status === 'failed' || v.status === 'cancelled') &&
+    isOpt(v.message, (x): x is string => isStr(x)) &&
+    isArr(v.endpoints, isCheckEndpointView, 1000)
+  );
+}
+
 /** Validates what the webview receives: the host is trusted, but the data in it came from the user's program. */
 export function isHostToWebview(v: unknown): v is HostToWebview {
   if (!isObj(v)) return false;
@@ -545,6 +619,8 @@ export function isHostToWebview(v: unknown): v is HostToWebview {
       return typeof v.live === 'boolean';
     case 'focusStall':
       return isStr(v.stallId, 128);
+    case 'check':
+      return v.check === null || isCheckView(v.check);
     default:
       return false;
   }

@@ -6,8 +6,10 @@
  * serializer brings the panel back after a window reload.
  */
 import * as vscode from 'vscode';
-import { isWebviewToHost, assertNever, type HostToWebview, type TimelineState, type WebviewToHost } from '../shared/protocol';
+import { isWebviewToHost, assertNever, type CheckView, type HostToWebview, type TimelineState, type WebviewToHost } from '../shared/protocol';
+import type { Recording } from '../core/recording';
 import { TIMELINE_VIEW_TYPE } from '../host/contributions';
+import type { CheckDisplay } from '../host/endpointCheck';
 import type { RecordingHub } from '../host/recordingHub';
 import { createNonce, webviewHtml } from './webviewHtml';
 
@@ -18,8 +20,10 @@ export interface TimelineActions {
   clear(): void;
 }
 
-export class TimelinePanel implements vscode.WebviewPanelSerializer, vscode.Disposable {
+export class TimelinePanel implements vscode.WebviewPanelSerializer, vscode.Disposable, CheckDisplay {
   private panel: vscode.WebviewPanel | undefined;
+  /** The endpoint check of each recording, shown while that recording is on screen. */
+  private readonly checks = new WeakMap<Recording, CheckView>();
   /** The page of the current panel said `ready` and is visible: deltas may flow. */
   private ready = false;
   private readonly unfollow: () => void;
@@ -30,13 +34,24 @@ export class TimelinePanel implements vscode.WebviewPanelSerializer, vscode.Disp
     private readonly actions: TimelineActions,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    const reset = () => this.post({ type: 'reset', state: this.state() });
+    const reset = () => {
+      this.post({ type: 'reset', state: this.state() });
+      this.postCheck();
+    };
     this.unfollow = hub.follow({
       current: reset,
       delta: (d) => this.post({ type: 'append', ...d }),
       removed: reset, // deltas only add: a stall taken back needs the full state again (rare)
       ended: () => this.post({ type: 'live', live: false }),
     });
+  }
+
+  /** Shows the check's progress or verdicts next to the stalls of `recording` (opening the panel). */
+  showCheck(recording: Recording, view: CheckView): void {
+    this.checks.set(recording, view);
+    if (this.hub.current !== recording) return;
+    if (!this.panel) this.show();
+    else this.postCheck();
   }
 
   /** The column the panel is in, if it is open. */
@@ -117,6 +132,7 @@ export class TimelinePanel implements vscode.WebviewPanelSerializer, vscode.Disp
       case 'ready':
         this.ready = true;
         this.post({ type: 'reset', state: this.state() });
+        this.postCheck();
         return;
       case 'revealFrame':
         void this.actions.revealFrame(msg.stallId, msg.frameIndex);
@@ -147,6 +163,11 @@ export class TimelinePanel implements vscode.WebviewPanelSerializer, vscode.Disp
         pauses: [],
       }
     );
+  }
+
+  private postCheck(): void {
+    const rec = this.hub.current;
+    this.post({ type: 'check', check: (rec && this.checks.get(rec)) ?? null });
   }
 
   private post(msg: HostToWebview): void {

@@ -23,7 +23,7 @@ function newest(dir: string): number {
 export function ensureBuilt(): void {
   const src = Math.max(newest(path.join(ROOT, 'src')));
   const built = (f: string) => fs.existsSync(f) && fs.statSync(f).mtimeMs >= src;
-  if (built(CLI) && built(PROBE)) return;
+  if (built(CLI) && built(PROBE) && built(path.join(ROOT, 'dist', 'checkWorker.js'))) return;
   const r = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
 }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { FIXTURES, ProbeHost, ensureProbeBuilt, httpGet, median, sleep, spawnProbed, stallFor, type Truth } from './harness';
 import type { Stall } from '../../src/shared/protocol';
 
-export const ACCURACY_KINDS = ['busy', 'json-stringify', 'pbkdf2', 'gzip', 'exec', 'spawn', 'atomics', 'regex', 'async-busy', 'timer'] as const;
+export const ACCURACY_KINDS = ['busy', 'json-stringify', 'json-parse', 'pbkdf2', 'gzip', 'exec', 'spawn', 'atomics', 'regex', 'async-busy', 'timer', 'deferred'] as const;
 
 export interface AccuracyRow {
   kind: string;
@@ -43,7 +43,7 @@ export async function measureStallAccuracy(opts: { rounds?: number; kinds?: read
     for (let r = 0; r < (opts.rounds ?? 3); r++) {
       for (const kind of opts.kinds ?? ACCURACY_KINDS) {
         await httpGet(port, `/${kind}`);
-        await sleep(kind === 'timer' ? 350 : 150);
+        await sleep(kind === 'timer' || kind === 'deferred' ? 350 : 150);
       }
     }
     await httpGet(port, '/exit');

@@ -74,7 +74,9 @@ describe('probe in an HTTP server', () => {
     const err = s.durationMs - t.durationMs;
     errors.push(Math.abs(err));
     assert.ok(err >= -0.5 && err <= 100, `${kind}: reported ${s.durationMs} ms vs true ${t.durationMs.toFixed(2)} ms`);
-    assert.ok(s.detectedMs !== undefined && s.detectedMs >= t.startMs + 40 && s.detectedMs <= t.startMs + t.durationMs + 50, `${kind}: detected at +${((s.detectedMs ?? 0) - t.startMs).toFixed(1)} ms`);
+    // Detected while it lasted: at the threshold after the last sign of life (a heartbeat, or for an
+    // idle loop whose heartbeat was parked, the last look that saw it idle, which may be a little earlier).
+    assert.ok(s.detectedMs !== undefined && s.detectedMs >= t.startMs && s.detectedMs <= t.startMs + 60, `${kind}: detected at +${((s.detectedMs ?? 0) - t.startMs).toFixed(1)} ms`);
     return { s, t };
   }
 
@@ -173,7 +175,8 @@ describe('probe in an HTTP server', () => {
     const { s } = check('gc');
     assert.deepEqual(s.handler, http('gc'));
     assert.deepEqual(s.cause, { kind: 'gc' });
-    if (s.culprit) assertCulprit(s, 'gc');
+    // The look runs when a collection ends: on the line of the gc() calls, or none.
+    if (s.culprit) assert.deepEqual([s.culprit.file, s.culprit.line], [SERVER, expectedLocation(SERVER, 'gc').line]);
   });
 
   it('start-up work is a stall of the main module', () => {
@@ -213,10 +216,18 @@ describe('probe in an HTTP server', () => {
     const lag = host.recording.lagSamples.filter((l) => l.pid === p.pid && l.threadId === 0);
     assert.ok(lag.length >= 20, `${lag.length} samples`);
     const calm: number[] = [];
+    const stallsIn = (l: { atMs: number; intervalMs: number }) =>
+      stalls.filter((s) => s.startMs < l.atMs && s.startMs + s.durationMs > l.atMs - l.intervalMs).reduce((a, s) => a + s.durationMs + 20, 0);
+    // Together the samples cover the run without holes (idle spans included).
+    for (let i = 1; i < lag.length; i++) {
+      const hole = lag[i].atMs - lag[i].intervalMs - lag[i - 1].atMs;
+      assert.ok(Math.abs(hole) < 25, `a ${hole.toFixed(1)} ms hole or overlap in the lag series before ${JSON.stringify(lag[i])}`);
+    }
     for (const l of lag) {
       assert.ok(l.p50Ms <= l.p99Ms && l.p99Ms <= l.maxMs, JSON.stringify(l));
       assert.ok(l.elu >= 0 && l.elu <= 1);
-      assert.ok(l.intervalMs >= 99, `interval ${l.intervalMs}`);
+      // 100 ms intervals (closed by the first beat past 100 ms; an idle span ends with its remainder; a stall stretches the interval it is in).
+      assert.ok(l.intervalMs > 0 && l.intervalMs <= 125 + stallsIn(l), `interval ${l.intervalMs} (${JSON.stringify(l)})`);
       // An interval is longer than 100 ms only when a stall held its closing heartbeat back.
       const stalled = stalls.some((s) => s.startMs < l.atMs && s.startMs + s.durationMs > l.atMs - l.intervalMs);
       if (!stalled) calm.push(l.intervalMs);

@@ -35,24 +35,28 @@ function threadCpu(pid: number): Map<string, { name: string; ms: number }> {
 }
 
 async function once(host: ProbeHost | undefined, seconds: number): Promise<{ total: number; watchdog: number }> {
-  const p = spawnProbed(join(FIXTURES, 'idle.js'), [], host ? { host } : {});
+  const p = spawnProbed(join(FIXTURES, 'idle.js'), [], host ? { host, env: process.env.STALLSCOPE_DEBUG ? { STALLSCOPE_DEBUG: '1' } : {} } : {});
   try {
     await p.waitForOutput(/idle/);
-    await sleep(1000); // start-up done, connection made
+    await sleep(Number(process.env.IDLE_COST_WARMUP_MS ?? 3000)); // start-up done, connection made, heartbeat parked
     const a = threadCpu(p.pid);
     await sleep(seconds * 1000);
     const b = threadCpu(p.pid);
     let total = 0;
     let watchdog = 0;
+    const parts: string[] = [];
     for (const [tid, v] of b) {
       const d = v.ms - (a.get(tid)?.ms ?? 0);
       total += d;
       if (v.name.startsWith('stallscope')) watchdog += d;
+      if (d / seconds > 0.05) parts.push(`${tid === String(p.pid) ? 'main' : v.name}:${(d / seconds).toFixed(2)}`);
     }
+    if (process.env.IDLE_COST_VERBOSE) console.log(host ? 'probed' : 'plain', parts.join(' '));
     return { total: total / seconds, watchdog: watchdog / seconds };
   } finally {
     p.kill();
     await p.exited;
+    if (process.env.STALLSCOPE_DEBUG) console.log(p.stderr);
   }
 }
 

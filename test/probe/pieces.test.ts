@@ -13,6 +13,7 @@ import { ProbeServer } from '../../src/core/probeServer';
 import { PROTOCOL_VERSION, type HelloMessage, type ProbeToHost } from '../../src/shared/protocol';
 import { isHelperProcess } from '../../src/probe/bootstrap';
 import { interpretCapture, toPath } from '../../src/probe/frames';
+import { judgeLooks, type Look } from '../../src/probe/looks';
 import { cleanEnv } from '../../src/probe/mainProbe';
 import { heartbeatFor, resolveOptions } from '../../src/probe/options';
 import { PauseTracker } from '../../src/probe/pauses';
@@ -113,6 +114,34 @@ describe('probe pieces', () => {
     // Late, after JSON.parse returned: the stack shows the next code. No culprit beats a wrong one.
     const after = interpretCapture([f('/app/a.js', 9, 1, 'next'), user], PROBE_FILE, undefined, true);
     assert.deepEqual(after, { frames: [], culprit: null, cause: { kind: 'native' } });
+  });
+
+  it('looks: prompt ones are trusted, late ones only with the blocking call on the stack, a second look takes over', () => {
+    const user = f('/app/a.js', 5, 3, 'handler');
+    const next = f('/app/a.js', 9, 1, 'next');
+    const look = (frames: RawFrame[], atHr: number, delayMs: number, exact = true): Look => ({
+      result: { t: atHr, threadId: 0, stale: false, frames, handler: null },
+      atHr,
+      delayMs,
+      exact,
+    });
+    // Prompt, inside a long block: trusted, also while it goes on.
+    assert.equal(judgeLooks(look([user], 100, 0.4), undefined, 300, PROBE_FILE, undefined).it?.culprit?.line, 5);
+    assert.equal(judgeLooks(look([user], 100, 0.4), undefined, undefined, PROBE_FILE, undefined).it?.culprit?.line, 5);
+    // Slow (0.9 ms) and the stall ended right after: late, and the stack is what ran next.
+    assert.equal(judgeLooks(look([next], 100, 0.9), undefined, 102, PROBE_FILE, undefined).it?.culprit, null);
+    // Slow only because the thread waited for a CPU (runqueue time already taken out): trusted.
+    assert.equal(judgeLooks(look([user], 100, 0.5), undefined, 102, PROBE_FILE, undefined).it?.culprit?.line, 5);
+    // Without the OS's runqueue figure, a slow look followed by more blocking is trusted...
+    assert.equal(judgeLooks(look([user], 100, 30, false), undefined, 400, PROBE_FILE, undefined).it?.culprit?.line, 5);
+    // ...with it, it is late; a prompt second look inside the continued block takes over.
+    const second = look([f('/app/b.js', 2, 2, 'more')], 150, 0.3);
+    assert.equal(judgeLooks(look([next], 100, 30), second, 400, PROBE_FILE, undefined).it?.culprit?.file, '/app/b.js');
+    assert.equal(judgeLooks(look([next], 100, 30), undefined, 400, PROBE_FILE, undefined).it?.culprit, null);
+    // While it goes on, a late look is not shown.
+    assert.equal(judgeLooks(look([next], 100, 30), undefined, undefined, PROBE_FILE, undefined).it, undefined);
+    // A prompt look without user code at the very end ran in the next task: discarded.
+    assert.equal(judgeLooks(look([f('node:internal/worker/io', 1, 1)], 300, 0.3), undefined, 300.5, PROBE_FILE, undefined).discardFirst, true);
   });
 
   it('source maps: inline and file maps resolve; broken, missing and absent ones keep the generated location', () => {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import type { Stall } from '../../src/shared/protocol';
-import { FIXTURES, ProbeHost, ensureProbeBuilt, expectedLocation, median, spawnProbed, stallFor, waitFor, type Probed } from './harness';
+import { FIXTURES, ProbeHost, ensureProbeBuilt, expectedLocation, median, sleep, spawnProbed, stallFor, waitFor, type Probed } from './harness';
 
 async function runToEnd(host: ProbeHost, script: string, o: Parameters<typeof spawnProbed>[2] = {}): Promise<Probed> {
   const p = spawnProbed(script, [], { host, ...o });
@@ -78,6 +78,9 @@ describe('probe across program shapes', () => {
       assert.deepEqual({ file: s.culprit.file, line: s.culprit.line, column: s.culprit.column }, expectedLocation(file, kind));
       assert.equal(s.culprit.generated, undefined);
     }
+    const notices = host.messages('notice', p.pid).map((m) => m.msg.message);
+    assert.ok(notices.some((m) => m.includes('broken.js') && m.includes('source map not used')), `notices: ${JSON.stringify(notices)}`);
+    assert.ok(notices.some((m) => m.includes('missing.js')), `notices: ${JSON.stringify(notices)}`);
   });
 
   it('a program that does not block gets no stall, but a lag series', async () => {
@@ -88,6 +91,28 @@ describe('probe across program shapes', () => {
     const lag = host.recording.lagSamples.filter((l) => l.pid === p.pid);
     assert.ok(lag.length >= 8, `${lag.length} lag samples over ~1.2 s`);
     assert.ok(median(lag.map((l) => l.maxMs)) < 20, `lag max: ${lag.map((l) => l.maxMs).join(", ")}`);
+  });
+
+  it('an idle program parks its heartbeat (no main-thread wakes), keeps a lag series, and still catches a block with its culprit', async () => {
+    const file = join(FIXTURES, 'parked.js');
+    const p = spawnProbed(file, [], { host, env: { IDLE_MS: '1800' } });
+    await p.waitForOutput(/idle/);
+    await sleep(500); // the heartbeat parks after ~100 ms of idleness once the watchdog allows it
+    const wakes = () => Number(readFileSync(`/proc/${p.pid}/task/${p.pid}/schedstat`, 'latin1').split(' ')[2]);
+    const w0 = wakes();
+    await sleep(1000);
+    const perSecond = wakes() - w0;
+    const exit = await p.exited;
+    assert.equal(exit.code, 0, p.stderr);
+    await waitFor(() => host.disconnected.includes(p.pid), 3000, 'disconnect');
+    host.recording.flush();
+    assert.ok(perSecond <= 10, `the idle main thread ran ${perSecond} times in a second (a 10 ms heartbeat would be ~100)`);
+    const s = onlyStall(host, p, 'after-idle');
+    assert.deepEqual(s.culprit && { file: s.culprit.file, line: s.culprit.line, column: s.culprit.column }, expectedLocation(file, 'after-idle'));
+    const lag = host.recording.lagSamples.filter((l) => l.pid === p.pid);
+    const idleSpan = lag.filter((l) => l.atMs > p.truth()[0].startMs - 1500 && l.atMs < p.truth()[0].startMs - 100);
+    assert.ok(idleSpan.length >= 10, `${idleSpan.length} lag samples in the idle second`);
+    assert.ok(idleSpan.every((l) => l.maxMs === 0 || l.maxMs < 5));
   });
 
   it('an endless loop is reported while it runs, with its culprit; killing the process closes it', async () => {
@@ -119,6 +144,20 @@ describe('probe across program shapes', () => {
     const s = host.recording.stalls.find((x) => x.pid === p.pid)!;
     assert.equal(s.ongoing, undefined, 'the host closed the stall when the process went away');
     assert.ok(s.durationMs >= 1000, `closed at ${s.durationMs} ms`);
+  });
+
+  it("the host's configure message changes the threshold of a running probe", async () => {
+    const env = { EXIT_MODE: 'natural', DELAY_MS: '700', BLOCK_MS: '120' };
+    const file = join(FIXTURES, 'exit.js');
+    const raised = spawnProbed(file, [], { host, env });
+    const conn = await waitFor(() => host.connections.find((c) => c.hello.pid === raised.pid), 5000, 'the probe to connect');
+    conn.send({ type: 'configure', thresholdMs: 250 });
+    assert.equal((await raised.exited).code, 0);
+    const control = await runToEnd(host, file, { env });
+    await waitFor(() => host.disconnected.includes(raised.pid), 3000, 'disconnect');
+    host.recording.flush();
+    assert.deepEqual(host.stalls(raised.pid), [], 'a 120 ms block under a 250 ms threshold');
+    assert.equal(host.stalls(control.pid).length, 1, 'the same block under the default 50 ms');
   });
 
   it('a 2.5 s block: ongoing at detection, then one final with the exact duration', async () => {

@@ -84,7 +84,7 @@ test('the top level: help, version, unknown commands, help of a command', async 
 
   t = io();
   assert.equal(await main(['frobnicate'], t), 2);
-  assert.equal(t.err(), 'stallscope: unknown command "frobnicate" (commands: run; see stallscope --help)\n');
+  assert.equal(t.err(), 'stallscope: unknown command "frobnicate" (commands: run, check; see stallscope --help)\n');
 
   t = io();
   assert.equal(await main(['--frobnicate'], t), 2);
@@ -96,6 +96,13 @@ test('the top level: help, version, unknown commands, help of a command', async 
   t = io();
   assert.equal(await main(['help', 'run'], t), 0);
   assert.match(t.out(), /^Usage: stallscope run/);
+  t = io();
+  assert.equal(await main(['check', '--help'], t), 0);
+  assert.match(t.out(), /^Usage: stallscope check --endpoint 'GET \/path'/);
+  assert.match(t.out(), /Verdict: an endpoint is "blocking" when at least one stall \(the loop blocked for the threshold or\nlonger\) ran in its own handler while it was under load\./);
+  t = io();
+  assert.equal(await main(['--help'], t), 0);
+  assert.match(t.out(), /\n {2}check +load endpoints one by one/);
 
   // After `--`, --help belongs to the user's command: here it reaches the run (and its missing probe).
   t = io();

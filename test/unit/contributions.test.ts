@@ -32,5 +32,5 @@ test('activation: on Node debug resolution and to restore the timeline after a r
 test('.vscodeignore is an allow-list of the bundles, media and docs', () => {
   const lines = fs.readFileSync(path.join(ROOT, '.vscodeignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
   assert.equal(lines[0], '**', 'everything is excluded first');
-  assert.deepEqual(lines.slice(1).sort(), ['!CHANGELOG.md', '!LICENSE', '!README.md', '!dist/extension.js', '!dist/probe.js', '!dist/timeline.css', '!dist/webview.js', '!media/**', '!package.json']);
+  assert.deepEqual(lines.slice(1).sort(), ['!CHANGELOG.md', '!LICENSE', '!README.md', '!dist/checkWorker.js', '!dist/extension.js', '!dist/probe.js', '!dist/timeline.css', '!dist/webview.js', '!media/**', '!package.json']);
 });

@@ -44,3 +44,12 @@ test('untrusted names stay plain text parts (the editor escapes them), stacks an
   assert.equal(code[0].text.split('\n').length, 13, '12 frames and a "more" line');
   assert.match(an.hover[an.hover.length - 1].text, /and 3 more in the timeline/);
 });
+
+test('the hover says what a stall did to other requests', () => {
+  const victims = [
+    { label: 'GET /report', delayedMs: 300, state: 'in-flight' as const, count: 4 },
+    { label: 'GET /health', delayedMs: 280, state: 'queued' as const },
+  ];
+  const [an] = lineAnnotations([stall({ id: 'v', durationMs: 300, victims })]);
+  assert.match(an.hover[1].text, /^300 ms · GET \/report · JavaScript on the CPU · delayed 5 requests, 1 of them GET \/health$/);
+});

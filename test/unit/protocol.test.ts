@@ -4,6 +4,7 @@ import {
   MAX_LAG_BATCH,
   MAX_STACK_FRAMES,
   REPORT_VERSION,
+  httpRequestLabel,
   isFrame,
   isHello,
   isHostToProbe,
@@ -153,4 +154,17 @@ test('parseReport accepts a report and names what is wrong in a broken one', () 
     assert.equal(r.ok, false);
     if (!r.ok) assert.match(r.error, re);
   }
+});
+
+test('victims: state and count are optional and checked; the HTTP label is method + path without query', () => {
+  const v = (victim: unknown) => isStall({ ...stall(), victims: [victim] });
+  assert.ok(v({ label: 'GET /health', delayedMs: 80 }));
+  assert.ok(v({ label: 'GET /health', delayedMs: 80, state: 'queued', count: 3 }));
+  assert.ok(v({ label: 'GET /health', delayedMs: 80, state: 'in-flight' }));
+  assert.equal(v({ label: 'GET /health', delayedMs: 80, state: 'waiting' }), false);
+  assert.equal(v({ label: 'GET /health', delayedMs: 80, count: 0 }), false);
+  assert.equal(v({ label: 'GET /health', delayedMs: 80, count: 1.5 }), false);
+  assert.equal(httpRequestLabel('POST', '/orders?dry=1#x'), 'POST /orders');
+  assert.equal(httpRequestLabel(undefined, ''), 'GET /');
+  assert.equal(httpRequestLabel('GET', `/${'a'.repeat(300)}`).length, 200);
 });

@@ -114,3 +114,15 @@ test('causes are described in words', () => {
   assert.equal(describeCause({ kind: 'gc' }), 'garbage collection');
   assert.equal(describeCause(undefined), undefined);
 });
+
+test('the summary says what the worst stall that held up requests did to them', () => {
+  const victims = [
+    { label: 'GET /slow', delayedMs: 640, state: 'in-flight' as const, count: 34 },
+    { label: 'GET /health', delayedMs: 600, state: 'queued' as const, count: 3 },
+  ];
+  const text = formatSummary(report([stall({ id: 'a', durationMs: 640, handler: { kind: 'http', label: 'GET /slow' }, victims }), stall({ id: 'b', durationMs: 90 })]), base);
+  assert.match(text, /\n\n {2}the longest stall \(640 ms in GET \/slow\) delayed 37 requests, 3 of them GET \/health\n/);
+  const notLongest = formatSummary(report([stall({ id: 'a', durationMs: 100, handler: null, victims }), stall({ id: 'b', durationMs: 900 })]), base);
+  assert.match(notLongest, /\n {2}a stall \(100 ms\) delayed 37 requests, 34 of them GET \/slow, 3 of them GET \/health\n/);
+  assert.doesNotMatch(formatSummary(report([stall({ id: 'a' })]), base), /delayed/);
+});

@@ -305,7 +305,7 @@ describe('webview: rehydration', () => {
     const after = await view(second);
     assert.ok(Math.abs(after.start - before.start) < 1 && Math.abs(after.end - before.end) < 1, 'same zoom window');
     assert.match((await second.page.locator(`rect.stall-mark[data-stall-id="${target.id}"]`).getAttribute('class')) ?? '', /\bselected\b/);
-    assert.equal(await second.page.locator(`.row-stall[data-stall-id="${target.id}"]`).getAttribute('aria-selected'), 'true');
+    assert.equal(await second.page.locator(`.row-stall[data-stall="${target.id}"]`).getAttribute('aria-selected'), 'true');
     assert.equal(await second.page.locator('button[data-sort="count"]').getAttribute('aria-pressed'), 'true');
     assert.deepEqual((await second.posted()).filter((m) => m.type === 'revealFrame'), [], 'restoring does not open editors');
 

@@ -77,7 +77,7 @@ describe('webview: themes', () => {
         const longest = [...state.stalls].sort((a, b) => b.durationMs - a.durationMs)[0];
         await page.locator(`rect.stall-mark[data-stall-id="${longest.id}"]`).click();
         await tp.settle();
-        const selectedRow = page.locator(`.row-stall[data-stall-id="${longest.id}"]`);
+        const selectedRow = page.locator(`.row-stall[data-stall="${longest.id}"]`);
         assert.equal(await selectedRow.getAttribute('aria-selected'), 'true');
         if (name === 'hc') {
           // High contrast: the selected row carries an outline in contrastActiveBorder, not a fill.
@@ -128,7 +128,7 @@ describe('webview: themes', () => {
       const mark = page.locator(`rect.stall-mark[data-stall-id="${pick.id}"]`);
       await mark.click();
       await tp.settle();
-      await page.locator(`.row-stall[data-stall-id="${pick.id}"] .twistie`).click();
+      await page.locator(`.row-stall[data-stall="${pick.id}"] .twistie`).click();
       await tp.settle();
       assert.equal(await page.locator('.ss-app').getAttribute('data-follow'), 'true', 'still following');
       await mark.hover();

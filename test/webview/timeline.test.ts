@@ -5,7 +5,7 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import type { TimelineState, WebviewToHost } from '../../src/shared/protocol';
+import type { CheckView, Stall, TimelineState, WebviewToHost } from '../../src/shared/protocol';
 import { launchChromium, openTimeline, startWebviewServer, type TimelinePage, type WebviewServer } from './harness';
 import { demoState, oneStall } from './synthetic';
 
@@ -122,9 +122,11 @@ describe('webview: revealFrame', () => {
     await tp!.settle();
     assert.deepEqual(reveals(await tp!.posted()), [{ type: 'revealFrame', stallId: target.id }]);
     // The stall's row is listed (its group expanded) and selected; the mark is selected too.
-    const row = tp!.page.locator(`.tree .row-stall[data-stall-id="${target.id}"]`);
+    const row = tp!.page.locator(`.tree .row-stall[data-stall="${target.id}"]`);
     assert.equal(await row.getAttribute('aria-selected'), 'true');
     assert.match((await tp!.page.locator(`rect.stall-mark[data-stall-id="${target.id}"]`).getAttribute('class')) ?? '', /\bselected\b/);
+    // The e2e contract: `[data-stall-id="…"]` is the chart mark alone, even with the row listed.
+    assert.equal(await tp!.page.locator(`[data-stall-id="${target.id}"]`).count(), 1);
   });
 
   it('a click near a 3 px mark still hits it (hit-testing with tolerance)', async () => {
@@ -145,10 +147,10 @@ describe('webview: revealFrame', () => {
     const group = page.locator('.tree .row-group').first();
     await group.locator('.twistie').click();
     const stallRow = page.locator('.tree .row-stall').first();
-    const stallId = await stallRow.getAttribute('data-stall-id');
+    const stallId = await stallRow.getAttribute('data-stall');
     assert.ok(stallId);
     await stallRow.locator('.twistie').click();
-    const frames = page.locator(`.tree .row-frame[data-stall-id="${stallId}"]`);
+    const frames = page.locator(`.tree .row-frame[data-stall="${stallId}"]`);
     const stall = state.stalls.find((s) => s.id === stallId)!;
     assert.equal(await frames.count(), stall.frames.length);
     // Expanding does not reveal anything.
@@ -196,7 +198,7 @@ describe('webview: revealFrame', () => {
     await page.keyboard.press('ArrowRight');
     await page.keyboard.press('ArrowDown');
     await tp!.settle();
-    const sel = await page.evaluate(() => (document.activeElement as HTMLElement).dataset.stallId);
+    const sel = await page.evaluate(() => (document.activeElement as HTMLElement).dataset.stall);
     assert.ok(sel);
     assert.match((await page.locator(`rect.stall-mark[data-stall-id="${sel}"]`).getAttribute('class')) ?? '', /\bselected\b/);
     // Arrow keys select without opening the editor; Enter opens.
@@ -272,7 +274,7 @@ describe('webview: untrusted text and bad input', () => {
     await page.locator(`rect.stall-mark[data-stall-id="${target.id}"]`).hover();
     await page.locator(`rect.stall-mark[data-stall-id="${target.id}"]`).click();
     await tp!.settle();
-    await page.locator(`.row-stall[data-stall-id="${target.id}"] .twistie`).click();
+    await page.locator(`.row-stall[data-stall="${target.id}"] .twistie`).click();
     await tp!.settle();
     await page.locator(`rect.stall-mark[data-stall-id="${target.id}"]`).hover();
     assert.equal(await page.locator('img').count(), 0, 'no <img> was created from data');
@@ -329,8 +331,121 @@ describe('webview: untrusted text and bad input', () => {
     const mark = page.locator(`rect.stall-mark[data-stall-id="${target.id}"]`);
     assert.equal(await mark.count(), 1);
     assert.match((await mark.getAttribute('class')) ?? '', /\bselected\b/);
-    const row = page.locator(`.row-stall[data-stall-id="${target.id}"]`);
+    const row = page.locator(`.row-stall[data-stall="${target.id}"]`);
     assert.equal(await row.getAttribute('aria-selected'), 'true');
     assert.deepEqual(reveals(await tp!.posted()), [], 'focusStall selects, it does not open the editor again');
+  });
+});
+
+const EVIL = 'GET /<img src=x onerror=alert(1)>';
+
+function stateWith(stall: Stall): TimelineState {
+  const state = demoState({ endMs: T_END });
+  state.stalls = [...state.stalls, stall];
+  return state;
+}
+
+const slow = oneStall({
+  id: 'slow-1',
+  startMs: T_END - 20_000,
+  durationMs: 640,
+  handler: { kind: 'http', label: 'GET /slow' },
+  victims: [
+    { label: 'GET /slow', delayedMs: 640, state: 'in-flight', count: 34 },
+    { label: 'GET /health', delayedMs: 600, state: 'queued', count: 3 },
+  ],
+});
+
+function check(over: Partial<CheckView> = {}): CheckView {
+  return {
+    baseUrl: 'http://127.0.0.1:3000',
+    thresholdMs: 50,
+    budgetMs: 50,
+    canary: 'GET /health',
+    canaryIdleP99Ms: 2,
+    startedAtMs: T_END - 30_000,
+    status: 'done',
+    endpoints: [
+      {
+        endpoint: 'GET /slow',
+        verdict: 'blocking',
+        stalls: 12,
+        maxStallMs: 640,
+        p99StallMs: 640,
+        canaryP99Ms: 680,
+        inflated: true,
+        culprit: { file: slow.culprit!.file, line: slow.culprit!.line, function: slow.culprit!.function, totalMs: 4200, stallId: slow.id },
+        victims: 'delayed 37 requests, 3 of them GET /health',
+        overBudget: true,
+      },
+      { endpoint: EVIL, verdict: 'non-blocking', stalls: 0, maxStallMs: 0, p99StallMs: 0, canaryP99Ms: 3, inflated: false, culprit: null, overBudget: false },
+    ],
+    ...over,
+  };
+}
+
+// The endpoint check (Stallscope: Check Endpoints): the verdict table next to the stalls, its culprit
+// revealing the stall like the list does, untrusted endpoint names as text, and victims in the stall
+// list and the tooltip.
+describe('webview: endpoint check', () => {
+  it('shows the verdict table with text only, and its culprit reveals the stall like the list does', async () => {
+    tp = await openTimeline(browser, server);
+    await tp.send({ type: 'reset', state: stateWith(slow) });
+    await tp.send({ type: 'check', check: check() });
+    await tp.settle();
+    const page = tp.page;
+    const pane = page.locator('.check-pane');
+    assert.equal(await pane.isVisible(), true);
+    assert.match((await pane.locator('.check-header').textContent()) ?? '', /Endpoint check.*http:\/\/127\.0\.0\.1:3000 · canary GET \/health \(idle p99 2\.0 ms\) · threshold 50 ms.*done/);
+    const rows = pane.locator('tbody tr');
+    assert.equal(await rows.count(), 2);
+    const cells = (await rows.nth(0).locator('th, td').allTextContents()).map((t) => t.trim());
+    assert.deepEqual(cells.slice(0, 6), ['GET /slow', 'blocking', '12', '640 ms', '640 ms', '2.0 ms → 680 ms (×340)']);
+    assert.match(cells[6], /:\d+ /);
+    assert.equal(await rows.nth(1).locator('th').textContent(), EVIL, 'the name is text');
+    assert.equal(await page.locator('.check-pane img').count(), 0, 'no element from data');
+    assert.match((await pane.textContent()) ?? '', /GET \/slow: its longest stall \(640 ms\) delayed 37 requests, 3 of them GET \/health/);
+    assert.equal((await tp.recorded()).alerts, 0, 'no script ran from data');
+
+    await pane.locator('button.culprit').click();
+    const posted = await tp.posted();
+    assert.deepEqual(posted.filter((m) => m.type === 'revealFrame'), [{ type: 'revealFrame', stallId: slow.id }]);
+    await tp.settle();
+    assert.equal(await page.locator(`.tree .row-stall[data-stall="${slow.id}"]`).getAttribute('aria-selected'), 'true', 'the stall is selected in the list');
+    assert.equal(await page.locator(`rect.stall-mark[data-stall-id="${slow.id}"]`).count(), 1);
+  });
+
+  it('shows progress and failures, and disappears when the check is cleared', async () => {
+    tp = await openTimeline(browser, server);
+    await tp.send({ type: 'reset', state: stateWith(slow) });
+    await tp.send({ type: 'check', check: check({ status: 'running', message: 'GET /slow (1/2): 10 connections for 10 s', endpoints: [] }) });
+    await tp.settle();
+    const pane = tp.page.locator('.check-pane');
+    assert.match((await pane.textContent()) ?? '', /running.*GET \/slow \(1\/2\): 10 connections for 10 s/);
+    assert.equal(await pane.locator('table').count(), 0);
+    await tp.send({ type: 'check', check: check({ status: 'failed', message: 'the debug session ended', endpoints: check().endpoints.slice(0, 1) }) });
+    await tp.settle();
+    assert.match((await pane.locator('.check-message.error').textContent()) ?? '', /the debug session ended/);
+    assert.equal(await pane.locator('tbody tr').count(), 1);
+    await tp.send({ type: 'check', check: null });
+    await tp.settle();
+    assert.equal(await pane.isVisible(), false);
+  });
+
+  it('says in the list and the tooltip what a stall did to other requests', async () => {
+    tp = await openTimeline(browser, server);
+    await tp.send({ type: 'reset', state: stateWith(slow) });
+    await tp.send({ type: 'focusStall', stallId: slow.id });
+    await tp.settle();
+    const page = tp.page;
+    await page.locator(`.row-stall[data-stall="${slow.id}"] .twistie`).click();
+    await tp.settle();
+    const victims = page.locator('.tree .row-victims');
+    assert.equal(await victims.count(), 1);
+    assert.equal((await victims.textContent())?.trim(), 'Delayed 37 requests, 3 of them GET /health · up to 640 ms');
+    await page.locator(`rect.stall-mark[data-stall-id="${slow.id}"]`).hover();
+    const tip = page.locator('#ss-tooltip');
+    await tip.waitFor({ state: 'visible' });
+    assert.match((await tip.textContent()) ?? '', /Held up37 requests, 3 of them GET \/health up to 640 ms/);
   });
 });

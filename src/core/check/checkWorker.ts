@@ -20,9 +20,14 @@ let stopLoad: (() => void) | undefined;
  * held up by a stall does not hold back the next one), each on a free pooled connection.
  */
 function canary(url: string, method: string, intervalMs: number, timeoutMs: number): void {
-  const agent = new http.Agent({ keepAlive: true });
+  // A fresh connection per request: a pooled one may be closed by the server's keep-alive timeout just
+  // as it is reused (a spurious failure), and accepting a connection is part of what a blocked loop delays.
+  const agent = new http.Agent({ keepAlive: false });
+  let seq = 0;
   const timer = setInterval(() => {
-    void timedRequest(url, { method, timeoutMs, agent }).then((r) => post({ type: 'sample', ...r }));
+    const n = ++seq;
+    post({ type: 'sent', seq: n, sentMs: Date.now() });
+    void timedRequest(url, { method, timeoutMs, agent }).then((r) => post({ type: 'sample', seq: n, ...r }));
   }, intervalMs);
   stopCanary = () => {
     clearInterval(timer);

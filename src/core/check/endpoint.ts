@@ -4,7 +4,7 @@
  * handler when that request blocked the loop, built by the same function (httpRequestLabel), so
  * matching stalls to endpoints is an equality test.
  */
-import { httpRequestLabel } from '../../shared/protocol';
+import { httpRequestLabel, type ListeningServer } from '../../shared/protocol';
 
 export interface Endpoint {
   method: string;
@@ -41,7 +41,28 @@ export function parseEndpoints(specs: readonly string[]): Endpoint[] {
   return out;
 }
 
+/**
+ * Endpoints typed in one line, as the VS Code input box takes them: `GET /a, POST /b; /health`.
+ * A comma or semicolon separates two endpoints only where the next one starts (a method or a /),
+ * so a query like `/search?tags=a,b` stays whole.
+ */
+export function parseEndpointList(text: string): Endpoint[] {
+  const specs = text
+    .split(/\s*[,;]\s*(?=(?:[A-Za-z]+\s+)?\/)/)
+    .map((x) => x.replace(/^[\s,;]+|[\s,;]+$/g, ''))
+    .filter((x) => x !== '');
+  if (!specs.length) throw new EndpointError("give at least one endpoint, e.g. 'GET /report'");
+  return parseEndpoints(specs);
+}
+
 /** The URL of `endpoint` on the server at `baseUrl` (`http://127.0.0.1:3000`, a path prefix is kept). */
 export function endpointUrl(baseUrl: string, endpoint: Endpoint): string {
   return baseUrl.replace(/\/+$/, '') + endpoint.path;
+}
+
+/** The base URL of a server the probe saw listening; one listening on every interface is reached on loopback. */
+export function serverUrl(s: ListeningServer): string {
+  const any = s.address === '' || s.address === '0.0.0.0' || s.address === '::';
+  const host = any ? '127.0.0.1' : s.address.includes(':') ? `[${s.address}]` : s.address;
+  return `${s.protocol}://${host}:${s.port}`;
 }

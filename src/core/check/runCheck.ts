@@ -15,7 +15,8 @@ import type { Env } from '../probeEnv';
 import type { Stall } from '../../shared/protocol';
 import { endpointUrl, type Endpoint } from './endpoint';
 import { isSuccess, timedRequest } from './timedRequest';
-import { canaryStats, canaryWindow, judgeEndpoint, loadError, type CanarySample, type CanaryStats, type EndpointResult } from './verdict';
+import { CanaryLog } from './canaryLog';
+import { canaryStats, canaryWindow, judgeEndpoint, loadError, type CanaryStats, type EndpointResult } from './verdict';
 import { WorkerProcess } from './workerProcess';
 import type { FromWorker, LoadResult } from './workerProtocol';
 
@@ -42,7 +43,7 @@ export interface CheckSettings {
 export type CheckProgress =
   | { kind: 'preflight' }
   | { kind: 'idle'; durationS: number }
-  | { kind: 'endpoint'; index: number; total: number; endpoint: Endpoint; durationS: number }
+  | { kind: 'endpoint'; index: number; total: number; endpoint: Endpoint; durationS: number; canaryIdle: CanaryStats | null }
   | { kind: 'endpointDone'; result: EndpointResult };
 
 export interface CheckHost {
@@ -83,6 +84,8 @@ export class CheckError extends Error {
 export const CANARY_INTERVAL_MS = 50;
 const SETTLE_MS = 1000;
 const CANARY_WARMUP_MS = 250;
+/** After the settle, how much longer to wait for canary requests of the load to answer. */
+const CANARY_WAIT_MS = 3000;
 /** After the settle, how much longer to wait for stalls still in progress to end. */
 const ONGOING_WAIT_MS = 5000;
 
@@ -106,10 +109,10 @@ export async function runCheck(s: CheckSettings, h: CheckHost): Promise<CheckRes
       }
     }
 
-    const samples: CanarySample[] = [];
+    const log = new CanaryLog();
     if (s.canary) {
       const canary = spawnWorker();
-      canary.on('message', (m) => m.type === 'sample' && samples.push(m));
+      canary.on('message', (m) => log.onMessage(m));
       canary.send({ type: 'canary', url: endpointUrl(s.baseUrl, s.canary), method: s.canary.method, intervalMs: s.canaryIntervalMs ?? CANARY_INTERVAL_MS, timeoutMs });
     }
     h.progress?.({ kind: 'idle', durationS: s.idleS });
@@ -117,7 +120,9 @@ export async function runCheck(s: CheckSettings, h: CheckHost): Promise<CheckRes
     await sleep(s.idleS * 1000, h.signal);
     let canaryIdle: CanaryStats | null = null;
     if (s.canary) {
-      const idle = canaryWindow(samples, idleFrom, Date.now());
+      const idleEnd = Date.now();
+      await canaryAnswered(log, idleEnd, h.signal);
+      const idle = canaryWindow(log.samples(), idleFrom, idleEnd);
       canaryIdle = canaryStats(idle);
       if (!idle.length) throw new CheckError(`the canary ${s.canary.label} got no answer within ${s.idleS} s; is the server stuck?`, 'canary');
       if (canaryIdle.failed === idle.length) {
@@ -129,15 +134,16 @@ export async function runCheck(s: CheckSettings, h: CheckHost): Promise<CheckRes
     const loader = spawnWorker();
     const results: EndpointResult[] = [];
     for (const [index, endpoint] of s.endpoints.entries()) {
-      h.progress?.({ kind: 'endpoint', index, total: s.endpoints.length, endpoint, durationS: s.durationS });
+      h.progress?.({ kind: 'endpoint', index, total: s.endpoints.length, endpoint, durationS: s.durationS, canaryIdle });
       const { startMs, loadEndMs, load } = await runLoad(loader, s, endpoint, timeoutMs, h.signal);
       await sleep(s.settleMs ?? SETTLE_MS, h.signal);
       await stallsEnded(h, endpoint, startMs);
+      await canaryAnswered(log, loadEndMs, h.signal);
       const result = judgeEndpoint({
         endpoint,
         phase: { startMs, loadEndMs, endMs: Date.now() },
         stalls: h.stalls(),
-        canary: s.canary ? samples : null,
+        canary: s.canary ? log.samples() : null,
         canaryWarmupMs: CANARY_WARMUP_MS,
         load,
         budgetMs: s.budgetMs,
@@ -196,6 +202,12 @@ async function stallsEnded(h: CheckHost, endpoint: Endpoint, fromMs: number): Pr
   while (Date.now() < until && h.stalls().some((st) => st.ongoing && st.startMs >= fromMs && st.handler?.label === endpoint.label)) {
     await sleep(50, h.signal);
   }
+}
+
+/** Canary requests sent during the load and held up by it get a moment more to answer (see CanaryLog). */
+async function canaryAnswered(log: CanaryLog, toMs: number, signal: AbortSignal | undefined): Promise<void> {
+  const until = Date.now() + CANARY_WAIT_MS;
+  while (Date.now() < until && log.waitingUntil(toMs)) await sleep(50, signal);
 }
 
 function abortError(signal: AbortSignal | undefined): CheckError {

@@ -30,7 +30,9 @@ export type ToWorker =
   | { type: 'stop' };
 
 export type FromWorker =
-  | { type: 'sample'; sentMs: number; latencyMs: number; status?: number; error?: string }
+  /** A canary request went out (its sample follows with the same seq). */
+  | { type: 'sent'; seq: number; sentMs: number }
+  | { type: 'sample'; seq: number; sentMs: number; latencyMs: number; status?: number; error?: string }
   /** The load began: autocannon's connections are open. */
   | { type: 'loading'; atMs: number }
   | { type: 'loaded'; result: LoadResult }
@@ -45,8 +47,10 @@ const counts = (v: unknown): v is Record<string, number> => isObj(v) && Object.v
 export function isFromWorker(v: unknown): v is FromWorker {
   if (!isObj(v)) return false;
   switch (v.type) {
+    case 'sent':
+      return num(v.seq) && num(v.sentMs);
     case 'sample':
-      return num(v.sentMs) && num(v.latencyMs) && (v.status === undefined || num(v.status)) && (v.error === undefined || typeof v.error === 'string');
+      return num(v.seq) && num(v.sentMs) && num(v.latencyMs) && (v.status === undefined || num(v.status)) && (v.error === undefined || typeof v.error === 'string');
     case 'loading':
       return num(v.atMs);
     case 'loaded': {

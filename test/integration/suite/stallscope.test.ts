@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { StallscopeApi } from '../../../src/host/api';
 import type { Recording } from '../../../src/core/recording';
-import type { Stall } from '../../../src/shared/protocol';
+import type { CheckView, Stall } from '../../../src/shared/protocol';
 import { DebugEvents, until } from './debugEvents';
 import { Driver } from './driver';
 
@@ -239,6 +239,33 @@ describe('Stallscope in VS Code', function () {
       assert.deepEqual(inFixture.map(show), [show(stall)], 'still just the one real stall in the fixture');
     } finally {
       vscode.debug.removeBreakpoints([bp]);
+    }
+  });
+
+  it('Check Endpoints loads the live server\'s endpoints and shows the verdicts in the timeline', async function () {
+    needsDriver(this);
+    this.timeout(120_000);
+    const config = vscode.workspace.getConfiguration();
+    await config.update('stallscope.check.durationSeconds', 2, vscode.ConfigurationTarget.Workspace);
+    try {
+      const check = await vscode.commands.executeCommand<CheckView | undefined>('stallscope.checkEndpoints', 'GET /report, GET /fast', 'GET /health');
+      assert.ok(check, 'the check ran');
+      console.log(`E2E| check: ${check.status} ${check.message ?? ''}; ${check.endpoints.map((e) => `${e.endpoint} ${e.verdict} ${e.stalls} stalls max ${Math.round(e.maxStallMs)} ms canary ${e.canaryP99Ms}`).join('; ')}`);
+      assert.equal(check.status, 'done', check.message);
+      assert.equal(check.baseUrl, `http://127.0.0.1:${port}`, 'the port the probe saw');
+      const [report, fast] = check.endpoints;
+      assert.deepEqual([report.endpoint, report.verdict, fast.endpoint, fast.verdict], ['GET /report', 'blocking', 'GET /fast', 'non-blocking']);
+      assert.equal(report.culprit?.file, SERVER());
+      assert.equal(report.culprit?.line, lineOf('STALL-LINE'));
+      assert.ok(live.getStall(report.culprit.stallId), 'the culprit points at a stall of the session');
+      assert.deepEqual(api.lastCheck, check);
+      await driver.waitFor('webview', '.check-pane tr[data-endpoint="GET /fast"]');
+      const rows = await driver.texts('webview', '.check-pane tbody tr');
+      assert.match(rows[0], /GET \/report\s*blocking/);
+      assert.match(rows[1], /GET \/fast\s*non-blocking/);
+      await driver.screenshot('check');
+    } finally {
+      await config.update('stallscope.check.durationSeconds', undefined, vscode.ConfigurationTarget.Workspace);
     }
   });
 

@@ -1,0 +1,65 @@
+/**
+ * Judging the looks at a blocked stack. A look is a snapshot the watchdog asked the blocked thread
+ * to take (see snapshot.ts); V8 runs it as an interrupt, which JavaScript services within ~0.5 ms
+ * (measured 0.3-0.6 ms, runqueue time taken out). A look that took longer ran only once a call V8
+ * cannot interrupt had returned (JSON.parse, spawnSync, a GC, an addon), so its stack shows the code
+ * that ran next: such a look is "late". Two cases:
+ * - the stall ended soon after the look (within LATE_END_MS): late if it took over SOON_MS;
+ * - the stall went on: late if it took over LATE_MS of the thread's own time (known only where the
+ *   OS reports runqueue time; otherwise a slow look followed by more blocking is taken for a thread
+ *   that merely waited for a CPU, and trusted).
+ * A late look's stack is still right when the blocking call's JS wrapper is on it (see frames.ts).
+ */
+import { interpretCapture, type Interpretation, type LocationResolver } from './frames';
+import type { SnapshotResult } from './snapshot';
+
+export const SOON_MS = 0.8;
+export const LATE_MS = 2;
+export const LATE_END_MS = 15;
+
+/** One look at the blocked stack. */
+export interface Look {
+  result: SnapshotResult;
+  /** hr ms when the thread ran the snapshot. */
+  atHr: number;
+  /** How long the thread took to run it, less the time it waited for a CPU when `exact`. */
+  delayMs: number;
+  exact: boolean;
+}
+
+export interface Judgement {
+  it: Interpretation | undefined;
+  late: boolean;
+  /** The first look ran at the start of the next task (not inside the block): it tells nothing. */
+  discardFirst: boolean;
+}
+
+/**
+ * Frames, culprit and cause from the first look (and a second one, taken when the first was late
+ * and the thread stayed blocked). `endHr` undefined: the stall still goes on.
+ */
+export function judgeLooks(
+  first: Look | undefined,
+  second: Look | undefined,
+  endHr: number | undefined,
+  probeFile: string,
+  resolver: LocationResolver | undefined,
+): Judgement {
+  if (!first) return { it: undefined, late: false, discardFirst: false };
+  if (endHr === undefined) {
+    // While it lasts, only a prompt look is shown; a late one waits for the end to be judged.
+    const prompt = first.delayMs <= LATE_MS ? first : second;
+    return { it: prompt ? interpretCapture(prompt.result.frames, probeFile, resolver, false) : undefined, late: false, discardFirst: false };
+  }
+  const endLook = endHr - first.atHr;
+  const late = endLook < LATE_END_MS ? first.delayMs > SOON_MS : first.exact && first.delayMs > LATE_MS;
+  const it = interpretCapture(first.result.frames, probeFile, resolver, late);
+  // A prompt look, no user code, at the very end: it ran at the start of the next task (e.g. the
+  // message that resumes a parked heartbeat), not inside the block.
+  if (!late && !it.culprit && endLook < 1) return { it: undefined, late, discardFirst: true };
+  // Late and not trustworthy, but the thread went on blocking in code the second look saw.
+  if (!it.culprit && late && second && endHr - second.atHr >= LATE_END_MS) {
+    return { it: interpretCapture(second.result.frames, probeFile, resolver, false), late, discardFirst: false };
+  }
+  return { it, late, discardFirst: false };
+}
