@@ -9,6 +9,11 @@
  *   OS reports runqueue time; otherwise a slow look followed by more blocking is taken for a thread
  *   that merely waited for a CPU, and trusted).
  * A late look's stack is still right when the blocking call's JS wrapper is on it (see frames.ts).
+ *
+ * Under a debugger (js-debug attached to the inspector) every look is slow, ~56 ms measured in
+ * code-server with js-debug 1.117, even inside a plain JS loop: the debugger's own handling of the
+ * interrupt is on the thread's clock. There a slow look that the block outlasted still shows the
+ * blocked stack, so only the "ended soon after the look" rule applies.
  */
 import { interpretCapture, type Interpretation, type LocationResolver } from './frames';
 import type { SnapshotResult } from './snapshot';
@@ -44,15 +49,16 @@ export function judgeLooks(
   endHr: number | undefined,
   probeFile: string,
   resolver: LocationResolver | undefined,
+  debuggerOpen = false,
 ): Judgement {
   if (!first) return { it: undefined, late: false, discardFirst: false };
   if (endHr === undefined) {
     // While it lasts, only a prompt look is shown; a late one waits for the end to be judged.
-    const prompt = first.delayMs <= LATE_MS ? first : second;
+    const prompt = first.delayMs <= LATE_MS || debuggerOpen ? first : second;
     return { it: prompt ? interpretCapture(prompt.result.frames, probeFile, resolver, false) : undefined, late: false, discardFirst: false };
   }
   const endLook = endHr - first.atHr;
-  const late = endLook < LATE_END_MS ? first.delayMs > SOON_MS : first.exact && first.delayMs > LATE_MS;
+  const late = endLook < LATE_END_MS ? first.delayMs > SOON_MS : first.exact && first.delayMs > LATE_MS && !debuggerOpen;
   const it = interpretCapture(first.result.frames, probeFile, resolver, late);
   // A prompt look, no user code, at the very end: it ran at the start of the next task (e.g. the
   // message that resumes a parked heartbeat), not inside the block.

@@ -11,7 +11,7 @@ import type * as InspectorModule from 'node:inspector';
 import { Worker, setEnvironmentData } from 'node:worker_threads';
 import { PROBE_OPTIONS_ENV, type Victim } from '../shared/protocol';
 import { hrMs, measureEpochOffset } from './clock';
-import { F_THRESHOLD, I_ACK, I_EXIT, I_PARKED, I_SESSION, observeGc, startHeartbeat, type GapRecord } from './heartbeat';
+import { F_THRESHOLD, I_ACK, I_EXIT, I_PARKED, I_SESSION, observeGc, startHeartbeat, type GapRecord, type Heartbeat } from './heartbeat';
 import type * as LagOnlyModule from './lagOnly';
 import { OPTIONS_ENV_DATA, type ResolvedOptions } from './options';
 import { installRequestContext } from './requestContext';
@@ -48,6 +48,33 @@ export function cleanEnv(env: NodeJS.ProcessEnv, probeFile: string): NodeJS.Proc
     else delete out[key];
   }
   return out;
+}
+
+/** Starts recording this thread's GC pauses (for the watchdog's cause) and returns what its watchdog needs to know. */
+export function prepareWatchdog(hb: Heartbeat, epochOffset: number, options: ResolvedOptions, script: string): WatchdogData {
+  try {
+    observeGc(hb.views, epochOffset);
+  } catch {
+    // GC attribution is a nicety
+  }
+  return { sab: hb.sab, epochOffset, options, argv: process.argv.slice(), cwd: safeCwd(), probeFile: script, startedAtMs: performance.timeOrigin };
+}
+
+/**
+ * The watchdog thread, running `script` with `data` under `marker` in its workerData (how the script
+ * knows its role). Throws where workers are not allowed (the permission model).
+ */
+export function spawnWatchdog(script: string, marker: string, data: WatchdogData, name: string): Worker {
+  return new Worker(script, {
+    workerData: { [marker]: data },
+    execArgv: [],
+    env: cleanEnv(process.env, script),
+    stdout: false,
+    stderr: false,
+    // The watchdog holds little: bound its heap so its footprint stays small.
+    resourceLimits: { maxOldGenerationSizeMb: 48 },
+    name,
+  } as ConstructorParameters<typeof Worker>[1]);
 }
 
 export function startMainProbe(o: ResolvedOptions, probeFile: string): void {
@@ -116,34 +143,13 @@ export function startMainProbe(o: ResolvedOptions, probeFile: string): void {
     };
     setTimeout(drained, 1).unref();
   }
-  try {
-    observeGc(hb.views, epochOffset);
-  } catch {
-    // GC attribution is a nicety
-  }
-
   const data: WatchdogData = {
-    sab: hb.sab,
-    epochOffset,
-    options: o,
-    argv: process.argv.slice(),
-    cwd: safeCwd(),
-    probeFile,
-    startedAtMs: performance.timeOrigin,
+    ...prepareWatchdog(hb, epochOffset, o, probeFile),
     ...(noInspector ? { lagOnlyReason: `Stallscope: ${noInspector}; stacks are not captured (lag and stall durations only).` } : {}),
   };
   let worker: Worker;
   try {
-    worker = new Worker(probeFile, {
-      workerData: { [WATCHDOG_MARKER]: data },
-      execArgv: [],
-      env: cleanEnv(process.env, probeFile),
-      stdout: false,
-      stderr: false,
-      // The watchdog holds little: bound its heap so its footprint stays small.
-      resourceLimits: { maxOldGenerationSizeMb: 48 },
-      name: 'stallscope-watchdog',
-    } as ConstructorParameters<typeof Worker>[1]);
+    worker = spawnWatchdog(probeFile, WATCHDOG_MARKER, data, 'stallscope-watchdog');
   } catch (e) {
     // Typically the permission model: no workers. Lag-only, from this thread.
     // eslint-disable-next-line @typescript-eslint/no-require-imports

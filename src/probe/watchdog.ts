@@ -752,7 +752,7 @@ class Watchdog {
 
   /** Frames, culprit and cause; `endHr` undefined while the stall goes on. */
   private interpret(s: StallState, endHr: number | undefined): Interpretation | undefined {
-    const j = judgeLooks(s.first, s.second, endHr, this.d.probeFile, this.resolver);
+    const j = judgeLooks(s.first, s.second, endHr, this.d.probeFile, this.resolver, this.main.v.f64[F_INSPECTOR] === 1);
     if (endHr !== undefined && s.first) {
       const first = s.first;
       debug(() => `${s.id} look delay ${first.delayMs.toFixed(2)} exact ${first.exact} end-look ${(endHr - first.atHr).toFixed(2)} late ${j.late}`);

@@ -5,12 +5,12 @@
  * keeps a test run alive. It has its own snapshot key, so it works beside a probe loaded through
  * NODE_OPTIONS (e.g. `stallscope run -- node --test`).
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Stall } from '../shared/protocol';
 import { isStall } from '../shared/protocol';
 import { measureEpochOffset } from '../probe/clock';
-import { F_HEARTBEAT, F_THRESHOLD, observeGc, startHeartbeat, type Heartbeat } from '../probe/heartbeat';
-import { cleanEnv } from '../probe/mainProbe';
+import { F_HEARTBEAT, F_THRESHOLD, startHeartbeat, type Heartbeat } from '../probe/heartbeat';
+import { prepareWatchdog, spawnWatchdog } from '../probe/mainProbe';
 import { clampThreshold, heartbeatFor, resolveOptions } from '../probe/options';
 import { installSnapshot } from '../probe/snapshot';
 import type { MainToWatchdog, WatchdogData, WatchdogToParent } from '../probe/watchdog';
@@ -41,36 +41,14 @@ export class StallMonitor {
   }
 
   private static async start(script: string): Promise<StallMonitor> {
-    const options = { ...resolveOptions(undefined), url: undefined };
+    const options = resolveOptions(undefined); // no url: nothing goes to a host
     const epochOffset = measureEpochOffset();
     const hb = startHeartbeat({ heartbeatMs: options.heartbeatMs, thresholdMs: options.thresholdMs, lagIntervalMs: options.lagIntervalMs });
     installSnapshot(hb.views, { key: SNAPSHOT_KEY });
-    try {
-      observeGc(hb.views, epochOffset);
-    } catch {
-      // GC attribution is a nicety
-    }
-    const data: WatchdogData = {
-      sab: hb.sab,
-      epochOffset,
-      options,
-      argv: process.argv.slice(),
-      cwd: process.cwd(),
-      probeFile: script,
-      startedAtMs: performance.timeOrigin,
-      inProcess: { snapshotKey: SNAPSHOT_KEY },
-    };
+    const data: WatchdogData = { ...prepareWatchdog(hb, epochOffset, options, script), inProcess: { snapshotKey: SNAPSHOT_KEY } };
     let worker: Worker | undefined;
     try {
-      worker = new Worker(script, {
-        workerData: { [TESTING_MARKER]: data },
-        execArgv: [],
-        env: cleanEnv(process.env, script),
-        stdout: false,
-        stderr: false,
-        resourceLimits: { maxOldGenerationSizeMb: 48 },
-        name: 'stallscope-testing',
-      } as ConstructorParameters<typeof Worker>[1]);
+      worker = spawnWatchdog(script, TESTING_MARKER, data, 'stallscope-testing');
     } catch {
       worker = undefined; // no workers allowed (permission model): nothing can be measured from here
     }

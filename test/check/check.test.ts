@@ -78,11 +78,15 @@ describe('stallscope check: four endpoints, four answers', () => {
 
   it('names the culprit line of each blocking endpoint, also after an await', () => {
     const by = (label: string) => json.endpoints.find((e) => e.endpoint === label)!;
-    const sync = by('GET /sync').culprits;
-    assert.deepEqual(sync.map((c) => [c.file, c.line, c.function]), [[SERVER, SYNC_LINE, 'hash']]);
-    const afterAwait = by('GET /after-await').culprits;
-    assert.deepEqual(afterAwait.map((c) => [c.file, c.line]), [[SERVER, AFTER_AWAIT_LINE]]);
-    for (const c of [...sync, ...afterAwait]) assert.ok(c.totalMs >= by(c.line === SYNC_LINE ? 'GET /sync' : 'GET /after-await').maxStallMs);
+    // The top culprit (most blocked time) is the hashing line. A look that lands between two hashes of a
+    // merged stall may name the line around it once in a while: those rank far below.
+    for (const [label, line, fn] of [['GET /sync', SYNC_LINE, 'hash'], ['GET /after-await', AFTER_AWAIT_LINE, '/after-await']] as const) {
+      const culprits = by(label).culprits;
+      assert.deepEqual([culprits[0]?.file, culprits[0]?.line, culprits[0]?.function], [SERVER, line, fn], `${label}: ${JSON.stringify(culprits)}`);
+      const total = culprits.reduce((t, c) => t + c.totalMs, 0);
+      assert.ok(culprits[0].totalMs >= 0.8 * total, `${label}: the hashing line holds most of the blocked time (${JSON.stringify(culprits)})`);
+      assert.ok(culprits.every((c) => c.file === SERVER));
+    }
   });
 
   it('shows canary inflation for the blocking endpoints only', () => {

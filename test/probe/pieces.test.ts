@@ -140,6 +140,11 @@ describe('probe pieces', () => {
     assert.equal(judgeLooks(look([next], 100, 30), undefined, 400, PROBE_FILE, undefined).it?.culprit, null);
     // While it goes on, a late look is not shown.
     assert.equal(judgeLooks(look([next], 100, 30), undefined, undefined, PROBE_FILE, undefined).it, undefined);
+    // Under a debugger every look is slow (its interrupt handling is on the thread's clock): a look the block
+    // outlasted is trusted, shown while it goes on; one the block ended right after is still late.
+    assert.equal(judgeLooks(look([user], 100, 56), undefined, 400, PROBE_FILE, undefined, true).it?.culprit?.line, 5);
+    assert.equal(judgeLooks(look([user], 100, 56), undefined, undefined, PROBE_FILE, undefined, true).it?.culprit?.line, 5);
+    assert.equal(judgeLooks(look([next], 100, 56), undefined, 102, PROBE_FILE, undefined, true).it?.culprit, null);
     // A prompt look without user code at the very end ran in the next task: discarded.
     assert.equal(judgeLooks(look([f('node:internal/worker/io', 1, 1)], 300, 0.3), undefined, 300.5, PROBE_FILE, undefined).discardFirst, true);
   });
