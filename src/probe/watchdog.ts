@@ -144,6 +144,25 @@ interface StallState {
   victims?: Victim[];
 }
 
+function newStall(t: { threadId: number }, seq: number, beat: number, sinceHr: number, detectedHr: number, suppressed: boolean, sched: SchedTimes | undefined): StallState {
+  return {
+    seq,
+    id: `${process.pid}.${t.threadId}.${seq}`,
+    beat,
+    sinceHr,
+    detectedHr,
+    suppressed,
+    announced: false,
+    lastSentHr: 0,
+    capture: undefined,
+    first: undefined,
+    second: undefined,
+    stale: false,
+    threadId: t.threadId,
+    sched,
+  };
+}
+
 interface ThreadWatch {
   threadId: number;
   name: string | undefined;
@@ -628,46 +647,14 @@ class Watchdog {
     const g = findGap(t.v, t.unparkBeat);
     t.unparkBeat = 0;
     if (!g || g.activeMs < this.threshold) return;
-    const seq = ++t.seq;
-    const s: StallState = {
-      seq,
-      id: `${process.pid}.${t.threadId}.${seq}`,
-      beat: g.prevBeat,
-      sinceHr: g.endBeat - g.activeMs,
-      detectedHr: g.endBeat,
-      suppressed: false,
-      announced: false,
-      lastSentHr: 0,
-      capture: undefined,
-      first: undefined,
-      second: undefined,
-      stale: false,
-      threadId: t.threadId,
-      sched: undefined,
-    };
+    const s = newStall(t, ++t.seq, g.prevBeat, g.endBeat - g.activeMs, g.endBeat, false, undefined);
     if (t.pauses.overlapping(s.sinceHr, g.endBeat)) return;
     this.send(t, s, { startHr: s.sinceHr, durationMs: g.activeMs });
   }
 
   private begin(t: ThreadWatch, beat: number, since: number, now: number): void {
     const suppressed = t.pauses.paused || !!t.pauses.overlapping(since, now);
-    const seq = suppressed ? 0 : ++t.seq;
-    const s: StallState = {
-      seq,
-      id: `${process.pid}.${t.threadId}.${seq}`,
-      beat,
-      sinceHr: since,
-      detectedHr: now,
-      suppressed,
-      announced: false,
-      lastSentHr: 0,
-      capture: undefined,
-      first: undefined,
-      second: undefined,
-      stale: false,
-      threadId: t.threadId,
-      sched: t.threadId === 0 ? readSchedstat(process.pid) : undefined,
-    };
+    const s = newStall(t, suppressed ? 0 : ++t.seq, beat, since, now, suppressed, t.threadId === 0 ? readSchedstat(process.pid) : undefined);
     t.stall = s;
     if (suppressed || !this.link || !this.o.stacks) return;
     s.capture = this.look(t, s).then((first) => {
