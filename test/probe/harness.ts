@@ -8,7 +8,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { request } from 'node:http';
-import { buildSync } from 'esbuild';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ProbeServer, type ProbeConnection, type RefusalKind } from '../../src/core/probeServer';
@@ -31,30 +30,14 @@ function newestMtime(dir: string): number {
 }
 
 /**
- * Builds dist/probe.js if it is missing or older than its sources: with the project's esbuild.mjs
- * when every bundle's entry exists, else (or if that fails) a one-off build of just the probe.
+ * Builds dist/probe.js with the project's own esbuild.mjs if it is missing or older than its sources,
+ * so the tests always run the bundle that ships. A failing build fails the tests, with its output.
  */
 export function ensureProbeBuilt(): void {
   const sources = Math.max(newestMtime(join(ROOT, 'src', 'probe')), statSync(join(ROOT, 'src', 'shared', 'protocol.ts')).mtimeMs);
   if (existsSync(PROBE) && statSync(PROBE).mtimeMs >= sources) return;
-  const entries = ['src/extension.ts', 'src/probe/index.ts', 'src/cli/main.ts', 'webview/main.ts'];
-  if (entries.every((e) => existsSync(join(ROOT, e)))) {
-    const r = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, encoding: 'utf8' });
-    if (r.status === 0 && existsSync(PROBE) && statSync(PROBE).mtimeMs >= sources) return;
-  }
-  buildSync({
-    absWorkingDir: ROOT,
-    entryPoints: ['src/probe/index.ts'],
-    outfile: 'dist/probe.js',
-    bundle: true,
-    platform: 'node',
-    target: 'node18',
-    format: 'cjs',
-    sourcemap: 'linked',
-    logLevel: 'warning',
-    legalComments: 'none',
-    external: ['bufferutil', 'utf-8-validate'],
-  });
+  const r = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0 || !existsSync(PROBE)) throw new Error(`node esbuild.mjs failed (exit ${r.status}):\n${r.stdout}${r.stderr}`);
 }
 
 export interface Received {
