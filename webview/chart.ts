@@ -624,7 +624,7 @@ export class TimelineChart {
     };
     if (e.shiftKey && (key === 'ArrowLeft' || key === 'ArrowRight')) {
       handled();
-      this.events.window(shift(w, (key === 'ArrowLeft' ? -0.2 : 0.2) * span(w)), 'pan');
+      this.keyWindow(view, shift(w, (key === 'ArrowLeft' ? -0.2 : 0.2) * span(w)), 'pan');
       return;
     }
     switch (key) {
@@ -665,7 +665,7 @@ export class TimelineChart {
         const f = key === '+' || key === '=' ? 2 : 0.5;
         const s = span(w) / f;
         const ratio = (anchor - w.startMs) / span(w);
-        this.events.window({ startMs: anchor - ratio * s, endMs: anchor - ratio * s + s }, 'zoom');
+        this.keyWindow(view, { startMs: anchor - ratio * s, endMs: anchor - ratio * s + s }, 'zoom');
         return;
       }
       case '0':
@@ -687,6 +687,16 @@ export class TimelineChart {
         }
         return;
     }
+  }
+
+  /**
+   * Keys can come faster than frames (a held key, a busy page): the next zoom or pan step must start
+   * from this one's window, not from the last rendered one, or steps are lost. The host-side clamp
+   * still applies at the next render.
+   */
+  private keyWindow(view: ChartView, next: TimeWindow, cause: 'pan' | 'zoom'): void {
+    this.events.window(next, cause);
+    this.view = { ...view, window: next };
   }
 
   /** After a render, shows the tooltip of the keyboard-selected mark next to it. */

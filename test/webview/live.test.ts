@@ -187,6 +187,23 @@ describe('webview: live session', () => {
 describe('webview: zoom, pan and brush', () => {
   const end = Date.UTC(2025, 0, 15, 12, 0, 0);
 
+  it('keys faster than frames: every + press zooms, none is lost', async () => {
+    const tp = await open();
+    await tp.send({ type: 'reset', state: demoState({ endMs: end }) });
+    await tp.settle();
+    const before = await view(tp);
+    await tp.page.locator('svg.plot-svg').focus();
+    // Six presses in one task: no frame can render between them.
+    await tp.page.evaluate(`{
+      const svg = document.querySelector('svg.plot-svg');
+      for (let i = 0; i < 6; i++) svg.dispatchEvent(new KeyboardEvent('keydown', { key: '+', bubbles: true, cancelable: true }));
+    }`);
+    await tp.settle();
+    const after = await view(tp);
+    const ratio = (before.end - before.start) / (after.end - after.start);
+    assert.ok(Math.abs(ratio - 64) < 1, `zoomed ${ratio.toFixed(2)}× for six presses, expected 64×`);
+  });
+
   it('wheel zooms around the pointer, double-click and 0 reset, the brush selects a range', async () => {
     const tp = await open();
     const state = demoState({ endMs: end });
