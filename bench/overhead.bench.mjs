@@ -6,7 +6,7 @@
 // request at a fixed rate (all of the server's threads), p99 at that rate, RSS. Ratios against no probe
 // are taken within each round, then the median and the spread (min–max) over rounds are printed.
 //
-// Env: BENCH_ROUNDS (7), BENCH_IDLE_S (5), BENCH_WARMUP_S (2), BENCH_SATURATE_S (6), BENCH_FIXED_S (8),
+// Env: BENCH_CONFIGS (none,stallscope,blockedAt; `als` adds AsyncLocalStorage alone), BENCH_ROUNDS (7), BENCH_IDLE_S (5), BENCH_WARMUP_S (2), BENCH_SATURATE_S (6), BENCH_FIXED_S (8),
 //      BENCH_RATE (req/s at the fixed rate; default half the calibrated no-probe saturation), BENCH_QUICK=1.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,6 +21,7 @@ const ROOT = join(HERE, '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
 const SERVER = join(HERE, 'hello-server.js');
 const PRELOAD = join(HERE, 'blocked-at-preload.js');
+const ALS_PRELOAD = join(HERE, 'als-preload.js');
 const LOAD = join(HERE, 'load.mjs');
 
 const ROUNDS = envNumber('BENCH_ROUNDS', 7, 3);
@@ -34,7 +35,13 @@ const CONFIGS = [
   { name: 'no probe', key: 'none', argv: () => [process.execPath, SERVER] },
   { name: 'stallscope', key: 'stallscope', argv: () => [process.execPath, CLI, 'run', '--quiet', '--', process.execPath, SERVER], host: true },
   { name: 'blocked-at', key: 'blockedAt', argv: () => [process.execPath, '--require', PRELOAD, SERVER] },
-];
+  // Opt-in reference (BENCH_CONFIGS): AsyncLocalStorage alone, as tracked requests cost it.
+  { name: 'ALS alone', key: 'als', argv: () => [process.execPath, '--require', ALS_PRELOAD, SERVER], optIn: true },
+].filter((c) => (process.env.BENCH_CONFIGS ? process.env.BENCH_CONFIGS.split(',').includes(c.key) : !c.optIn));
+if (CONFIGS[0]?.key !== 'none') {
+  console.error('overhead: BENCH_CONFIGS must include "none" (the baseline every ratio is taken against)');
+  process.exit(1);
+}
 
 if (!existsSync(CLI)) {
   console.error(`overhead: ${CLI} is missing; run "npm run build" first`);
@@ -197,10 +204,12 @@ console.log(
   ]),
 );
 const host = results.stallscope;
-console.log(
-  `\n  The stallscope CLI (the probe's host, a separate process, also on core 0): ` +
-    `${fixed(median(host.map((r) => r.hostUsPerReq)), 2)} µs/req at the fixed rate, ${fixed(median(host.map((r) => r.hostIdlePct)), 3)} % of a core idle.`,
-);
+if (host) {
+  console.log(
+    `\n  The stallscope CLI (the probe's host, a separate process, also on core 0): ` +
+      `${fixed(median(host.map((r) => r.hostUsPerReq)), 2)} µs/req at the fixed rate, ${fixed(median(host.map((r) => r.hostIdlePct)), 3)} % of a core idle.`,
+  );
+}
 console.log('  Goals (issue 2): req/s and CPU/req within 1% of no probe; idle well under 0.5% of a core; p99 added ≤ 1 ms; RSS added ≤ 15 MB.');
 console.log(`  overhead section: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 

@@ -166,7 +166,12 @@ export async function checkWithProbe(opts: CheckOptions, io: CliIo): Promise<num
   }
   const junitPath = outputPath(opts.junit, io, err, { option: '--junit', what: 'the JUnit file', example: 'stallscope.xml' });
   if (junitPath === false) return ExitCode.usage;
-  const run = await startUnderProbe(opts.command, opts.thresholdMs, io, err, { stdio: ['ignore', 'pipe', 'pipe'], group: true });
+  const run = await startUnderProbe(opts.command, opts.thresholdMs, io, err, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    group: true,
+    // A verdict rests on which endpoint's handler stalled: every stall must be named, the first too.
+    requestContext: 'always',
+  });
   if (typeof run === 'number') return run;
   let output = '';
   for (const stream of [run.child.stdout, run.child.stderr]) {

@@ -29,7 +29,7 @@ export async function startUnderProbe(
   thresholdMs: number,
   io: CliIo,
   err: Err,
-  o: Pick<ProbeRunOptions, 'stdio' | 'group'>,
+  o: Pick<ProbeRunOptions, 'stdio' | 'group' | 'requestContext'>,
 ): Promise<ProbeRun | number> {
   try {
     return await ProbeRun.start({ command, cwd: io.cwd, env: io.env, probePath: io.probePath, thresholdMs, log: (line) => io.stderr.write(`${line}\n`), ...o });

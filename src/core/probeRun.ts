@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { withProbe, type Env } from './probeEnv';
 import { ProbeServer, type ProbeConnection } from './probeServer';
 import { Recording } from './recording';
-import type { ListeningServer } from '../shared/protocol';
+import type { ListeningServer, RequestContextMode } from '../shared/protocol';
 
 export interface ProbeRunOptions {
   command: readonly string[];
@@ -24,6 +24,8 @@ export interface ProbeRunOptions {
    * node server.js). Not for `run`: there the command must stay in the terminal's foreground group.
    */
   group?: boolean;
+  /** When requests are tracked across awaits (see RequestContextMode). */
+  requestContext?: RequestContextMode;
   /** Where the probe server reports refusals. */
   log?: (line: string) => void;
 }
@@ -70,7 +72,10 @@ export class ProbeRun {
     const server = await ProbeServer.start({ log: o.log });
     const token = server.issueToken('run');
     const recording = new Recording({ command: [...o.command], thresholdMs: o.thresholdMs });
-    const env = withProbe(o.env, o.probePath, { url: server.url, token, thresholdMs: o.thresholdMs, sessionId: randomBytes(8).toString('hex') });
+    const env = withProbe(o.env, o.probePath, { url: server.url, token, thresholdMs: o.thresholdMs,
+      sessionId: randomBytes(8).toString('hex'),
+      ...(o.requestContext ? { requestContext: o.requestContext } : {}),
+    });
     const [file, ...args] = o.command;
     const child = spawn(file, args, { stdio: o.stdio, env: env as NodeJS.ProcessEnv, cwd: o.cwd, detached: o.group === true && process.platform !== 'win32' });
     // Not events.once: it rejects on 'error', and a missing command is an answer here, not a crash.

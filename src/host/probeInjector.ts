@@ -63,7 +63,10 @@ export class ProbeInjector implements vscode.DebugConfigurationProvider, vscode.
     const thresholdMs = currentThresholdMs();
     this.hub.prepareSession(sessionId, launch.name, commandOf(launch));
     this.log.info(`"${launch.name}": injecting the probe (session ${sessionId}, threshold ${thresholdMs} ms)`);
-    return injectProbe(launch, { probePath: this.probePath, sessionId, options: { url: server.url, token, thresholdMs } }) as vscode.DebugConfiguration;
+    // Requests tracked from the start: while debugging, every stall named by its request is worth
+    // more than the microsecond per request that tracking costs.
+    const options = { url: server.url, token, thresholdMs, requestContext: 'always' } as const;
+    return injectProbe(launch, { probePath: this.probePath, sessionId, options }) as vscode.DebugConfiguration;
   }
 
   /** The session's debug session ended: its token stops admitting new probes. */

@@ -107,11 +107,13 @@ export interface Interpretation {
  * back from a synchronous native call (V8 services interrupts in JavaScript only). Such a stack is
  * still the blocking one when the native call is Node's and its JS wrapper is still on the stack
  * (`pbkdf2Sync`, `execSync`, `readFileSync`): the user's frame below it is the call site. Otherwise
- * (JSON.parse, a bare spawnSync, an addon) it shows whatever ran next, which would blame the wrong
- * line: then there is no culprit rather than a wrong one.
+ * (a bare spawnSync, an addon) it shows whatever ran next, which would blame the wrong line: then
+ * there is no culprit rather than a wrong one. JSON.parse is wrapped by the probe for this (`native`).
  */
-export function interpretCapture(raw: readonly RawFrame[], probeFile: string, resolver: LocationResolver | undefined, late: boolean): Interpretation {
+export function interpretCapture(raw: readonly RawFrame[], probeFile: string, resolver: LocationResolver | undefined, late: boolean, native?: string): Interpretation {
   const built = buildFrames(raw, probeFile, resolver);
+  // The probe's own wrapper knew the call site (JSON.parse): exact however late the look ran.
+  if (native) return { frames: built.frames, culprit: built.culprit, cause: { kind: 'native', api: native } };
   const api = calledApi(raw, built.culpritRaw, probeFile);
   const waiting = raw.some((r) => !r.file && NATIVE_BUILTINS.has(apiName(r)));
   if (waiting) return { frames: built.frames, culprit: built.culprit, cause: { kind: 'native', api: 'Atomics.wait' } };

@@ -45,6 +45,8 @@ export const I_STOP = 5; // the watchdog gave up for good: stop beating (set by 
 export const I_GCS = 6; // records written to the GC ring (monotonic)
 export const I_PARK_OK = 7; // the watchdog can see this thread idle without beats (set by the watchdog)
 export const I_PARKED = 8; // the heartbeat is parked: the loop was idle, no timer is running
+/** Never written, only notified (main thread's SAB): wakes a dozing watchdog for a message, a new thread, the exit. */
+export const I_WAKE = 9;
 const I32_LEN = 12;
 
 export const SAB_BYTES = F64_LEN * 8 + I32_LEN * 4;

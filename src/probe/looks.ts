@@ -54,18 +54,18 @@ export function judgeLooks(
   if (!first) return { it: undefined, late: false, discardFirst: false };
   if (endHr === undefined) {
     // While it lasts, only a prompt look is shown; a late one waits for the end to be judged.
-    const prompt = first.delayMs <= LATE_MS || debuggerOpen ? first : second;
-    return { it: prompt ? interpretCapture(prompt.result.frames, probeFile, resolver, false) : undefined, late: false, discardFirst: false };
+    const prompt = first.delayMs <= LATE_MS || debuggerOpen || first.result.native ? first : second;
+    return { it: prompt ? interpretCapture(prompt.result.frames, probeFile, resolver, false, prompt.result.native) : undefined, late: false, discardFirst: false };
   }
   const endLook = endHr - first.atHr;
   const late = endLook < LATE_END_MS ? first.delayMs > SOON_MS : first.exact && first.delayMs > LATE_MS && !debuggerOpen;
-  const it = interpretCapture(first.result.frames, probeFile, resolver, late);
+  const it = interpretCapture(first.result.frames, probeFile, resolver, late, first.result.native);
   // A prompt look, no user code, at the very end: it ran at the start of the next task (e.g. the
   // message that resumes a parked heartbeat), not inside the block.
   if (!late && !it.culprit && endLook < 1) return { it: undefined, late, discardFirst: true };
   // Late and not trustworthy, but the thread went on blocking in code the second look saw.
   if (!it.culprit && late && second && endHr - second.atHr >= LATE_END_MS) {
-    return { it: interpretCapture(second.result.frames, probeFile, resolver, false), late, discardFirst: false };
+    return { it: interpretCapture(second.result.frames, probeFile, resolver, false, second.result.native), late, discardFirst: false };
   }
   return { it, late, discardFirst: false };
 }

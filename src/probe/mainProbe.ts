@@ -11,12 +11,13 @@ import type * as InspectorModule from 'node:inspector';
 import { Worker, setEnvironmentData } from 'node:worker_threads';
 import { PROBE_OPTIONS_ENV, type Victim } from '../shared/protocol';
 import { hrMs, measureEpochOffset } from './clock';
-import { F_THRESHOLD, I_ACK, I_EXIT, I_PARKED, I_SESSION, observeGc, startHeartbeat, type GapRecord, type Heartbeat } from './heartbeat';
+import { F_THRESHOLD, I_ACK, I_EXIT, I_PARKED, I_SESSION, I_WAKE, observeGc, startHeartbeat, type GapRecord, type Heartbeat } from './heartbeat';
 import type * as LagOnlyModule from './lagOnly';
 import { OPTIONS_ENV_DATA, type ResolvedOptions } from './options';
 import { installRequestContext } from './requestContext';
 import { RequestLog } from './requestLog';
 import { installSnapshot } from './snapshot';
+import { WAKE_ENV_DATA, wakeWatchdog } from './threads';
 import type { MainToWatchdog, WatchdogData } from './watchdog';
 
 /** Lag-only mode reports stalls from the main thread itself, and their victims when they are known. */
@@ -95,8 +96,7 @@ export function startMainProbe(o: ResolvedOptions, probeFile: string): void {
     noInspector = `the inspector is unavailable (${(e as Error).message})`;
   }
   const gapHook: GapHook = {};
-  const requests = new RequestLog();
-  const hb = startHeartbeat({
+  const hb: Heartbeat = startHeartbeat({
     heartbeatMs: o.heartbeatMs,
     thresholdMs: o.thresholdMs,
     lagIntervalMs: o.lagIntervalMs,
@@ -109,14 +109,27 @@ export function startMainProbe(o: ResolvedOptions, probeFile: string): void {
   const queued: MainToWatchdog[] = [];
   let toWatchdog = (m: MainToWatchdog): void => void queued.push(m);
   // A request to an idle (parked) server resumes the heartbeat at once, before its handler runs.
+  try {
+    setEnvironmentData(WAKE_ENV_DATA, hb.sab);
+  } catch {
+    // workers then register at the watchdog's next turn (within half a second)
+  }
+  // Read by collectVictims, which the heartbeat calls only from its first beat on (a timer, later).
+  const requests = new RequestLog(hb.views.f64);
   installRequestContext(
-    (server) => toWatchdog({ type: 'listening', server }),
-    (res) => {
-      if (Atomics.load(hb.views.i32, I_PARKED) === 1) hb.unpark();
-      requests.note(res, hrMs());
+    {
+      onListening: (server, srv) => {
+        requests.addServer(srv);
+        toWatchdog({ type: 'listening', server });
+      },
+      onRequest: (res) => {
+        if (Atomics.load(hb.views.i32, I_PARKED) === 1) hb.unpark();
+        requests.note(res, hrMs());
+      },
     },
+    o.requestContext,
   );
-  installSnapshot(hb.views, { onBlocked: (beat, request) => requests.markBlocked(beat, request) });
+  installSnapshot(hb.views, { onBlocked: (beat, request) => requests.markBlocked(beat, request), wrapJsonParse: true });
   /**
    * After a stall, once the requests that queued up behind it have been read: who it held up. The
    * backlog is read over several loop turns (a queued connection is accepted in one turn and read in
@@ -124,7 +137,8 @@ export function startMainProbe(o: ResolvedOptions, probeFile: string): void {
    * poll found nothing left), looking every millisecond, for at most VICTIMS_WAIT_MS.
    */
   function collectVictims(g: GapRecord): void {
-    if (g.activeMs < hb.views.f64[F_THRESHOLD]) return;
+    if (g.activeMs < hb.views.f64[F_THRESHOLD]) return void requests.discard(g.prevBeat);
+    requests.ensureOpen(g.prevBeat);
     const until = hrMs() + VICTIMS_WAIT_MS;
     let idle = performance.eventLoopUtilization().idle;
     const drained = (): void => {
@@ -172,6 +186,7 @@ export function startMainProbe(o: ResolvedOptions, probeFile: string): void {
   toWatchdog = (m) => {
     try {
       worker.postMessage(m);
+      wakeWatchdog(hb.sab);
     } catch {
       // the watchdog is gone
     }
@@ -185,6 +200,7 @@ export function startMainProbe(o: ResolvedOptions, probeFile: string): void {
       const i32 = hb.views.i32;
       Atomics.store(i32, I_EXIT, 1);
       Atomics.notify(i32, I_EXIT);
+      Atomics.notify(i32, I_WAKE);
       // Wait only for a live watchdog that holds a session or a host connection; it answers in ~1 ms
       // (and disconnecting its session keeps Node from printing "Waiting for the debugger to disconnect").
       if (alive && Atomics.load(i32, I_SESSION) === 1) Atomics.wait(i32, I_ACK, 0, EXIT_WAIT_MS);

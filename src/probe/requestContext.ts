@@ -1,29 +1,43 @@
 /**
- * Which HTTP request the blocked code belongs to, even after `await`s: an AsyncLocalStorage store
- * per request, entered around `server.emit('request')`.
+ * Which HTTP request the blocked code belongs to.
  *
- * Why emit and not the `http.server.request.start` diagnostics channel: a channel subscriber can
- * only `enterWith()`, which leaks the store into whatever else runs later in the same tick; `run()`
- * around emit scopes it to the handler and its continuations exactly. Frameworks (Express, Koa,
- * Fastify) all sit on `server.emit('request')`.
+ * While a server emits 'request', the request is simply held in a variable for the length of the
+ * call: a handler that blocks synchronously (the common case) is named at no cost. Code that runs
+ * later on the request's behalf (after an `await`, in a timeout the handler scheduled) needs the
+ * request carried along the async chain: an AsyncLocalStorage store per request, entered with
+ * `run()` around emit (a diagnostics-channel subscriber could only `enterWith()`, which leaks the
+ * store into whatever runs later in the same tick).
+ *
+ * On Node before 24 AsyncLocalStorage turns on async_hooks and V8's promise hooks for the whole
+ * process: measured on a hello-world server, +0.8 µs CPU per request and +13 MB RSS, paid whether
+ * anything blocks or not. So by default (`on-demand`) it is entered only once it is needed: after a
+ * stall on this thread that ran outside any request's synchronous handler while this thread serves
+ * requests. That stall is named only as far as its async resource tells (a timer; nothing for a
+ * promise continuation, which without hooks runs in no resource at all); the ones after it by their
+ * request. `always` tracks from the first request (the VS Code extension and
+ * `stallscope check` use it: there the exact label matters more than a microsecond).
  *
  * The wrapper goes on net.Server.prototype, which http.Server, https.Server (via tls.Server) and
  * http2's compatibility servers all inherit `emit` through: one patch covers them all, and the
- * probe does not have to load http, https and tls into programs that never use them.
- *
- * The store is the request object itself: no allocation per request; the label is built only when
- * a stall asks for it. The same wrapper sees `listening`, which the host needs to find servers.
+ * probe does not have to load http, https and tls into programs that never use them. The store is
+ * the request object itself: no allocation per request; the label is built only when a stall asks.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Server as NetServer } from 'node:net';
-import { httpRequestLabel, type ListeningServer } from '../shared/protocol';
+import { httpRequestLabel, type ListeningServer, type RequestContextMode } from '../shared/protocol';
 
 export interface RequestLike {
   method?: string;
   url?: string;
 }
 
-export const requestStore = new AsyncLocalStorage<RequestLike>();
+const requestStore = new AsyncLocalStorage<RequestLike>();
+/** The request whose 'request' event is being emitted right now (synchronously, on this thread). */
+let emitting: RequestLike | undefined;
+/** Requests are carried across awaits from now on. */
+let tracking = false;
+/** Requests seen on this thread: a thread that serves none never needs tracking. */
+let seen = 0;
 
 const PATCHED = Symbol.for('stallscope.emitPatched');
 /** `GET /path` without the query string: the protocol's one definition, shared with `stallscope check`. */
@@ -31,27 +45,61 @@ export function requestLabel(req: RequestLike): string {
   return httpRequestLabel(req.method, req.url);
 }
 
+/** The request the running code belongs to, as far as it can be told right now. */
+export function currentRequest(): RequestLike | undefined {
+  return emitting ?? (tracking ? requestStore.getStore() : undefined);
+}
+
+/**
+ * Called (on top of a blocked stack) when a stall's handler could not be named from the emitting
+ * request: in a thread that serves requests, start carrying them across awaits. True when it did.
+ */
+export function trackRequestsFromNowOn(): boolean {
+  if (tracking || seen === 0) return false;
+  tracking = true;
+  return true;
+}
+
+export function isTrackingRequests(): boolean {
+  return tracking;
+}
+
 type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
 
-/** `onRequest` runs first for every request, with its response object (the victims' log keeps it). */
-export function installRequestContext(onListening: (s: Omit<ListeningServer, 'pid'>) => void, onRequest?: (res: unknown) => void): void {
+export interface RequestContextHooks {
+  /** An HTTP server began to listen. */
+  onListening(info: Omit<ListeningServer, 'pid'>, server: object): void;
+  /** First thing for every request, with its response object. */
+  onRequest?(res: unknown): void;
+}
+
+export function installRequestContext(hooks: RequestContextHooks, mode: RequestContextMode = 'on-demand'): void {
+  if (mode === 'always') tracking = true;
   const target = NetServer.prototype as unknown as { emit: Emit; [PATCHED]?: boolean };
   if (Object.prototype.hasOwnProperty.call(target, PATCHED)) return;
   const original = target.emit;
+  const onRequest = hooks.onRequest;
   const patched: Emit = function (this: unknown, event, ...args) {
-    if (event === 'request') {
-      onRequest?.(args[1]);
-      const req = args[0] as RequestLike;
-      return requestStore.run(req, () => original.call(this, event, ...args));
+    if (event !== 'request') {
+      if (event === 'listening') reportListening(this, hooks.onListening);
+      return original.call(this, event, ...args);
     }
-    if (event === 'listening') reportListening(this, onListening);
-    return original.call(this, event, ...args);
+    seen++;
+    onRequest?.(args[1]);
+    const req = args[0] as RequestLike;
+    const outer = emitting;
+    emitting = req;
+    try {
+      return tracking ? requestStore.run(req, () => original.call(this, event, ...args)) : original.call(this, event, ...args);
+    } finally {
+      emitting = outer;
+    }
   };
   Object.defineProperty(target, 'emit', { value: patched, writable: true, configurable: true, enumerable: false });
   Object.defineProperty(target, PATCHED, { value: true });
 }
 
-function reportListening(server: unknown, onListening: (s: Omit<ListeningServer, 'pid'>) => void): void {
+function reportListening(server: unknown, onListening: RequestContextHooks['onListening']): void {
   try {
     const srv = server as { address(): unknown; headersTimeout?: unknown; setSecureContext?: unknown };
     // Only HTTP servers (they carry http's options); TLS-based ones are https.
@@ -59,7 +107,7 @@ function reportListening(server: unknown, onListening: (s: Omit<ListeningServer,
     const a = srv.address();
     if (a && typeof a === 'object' && typeof (a as { port?: unknown }).port === 'number') {
       const { address, port } = a as { address: string; port: number };
-      onListening({ protocol: typeof srv.setSecureContext === 'function' ? 'https' : 'http', address, port });
+      onListening({ protocol: typeof srv.setSecureContext === 'function' ? 'https' : 'http', address, port }, srv);
     }
   } catch {
     // a server that cannot tell its address is not worth a crash

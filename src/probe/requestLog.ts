@@ -1,21 +1,26 @@
 /**
- * The victims of a stall: the HTTP requests it held up. On the main thread every request is noted
- * as it arrives, in a fixed ring (its time and its response object: two stores and an increment,
- * no allocation); only after a stall is the ring read, once:
+ * The victims of a stall: the HTTP requests it held up.
  *
- *   in flight  arrived before the stall began and not answered when the loop blocked (as the
- *              snapshot saw it, on top of the blocked stack; without one: not answered yet). Its next
- *              step had to wait, for the whole stall at most.
- *   queued     its 'request' event fired during the stall or right after it: its bytes arrived while
- *              the loop could not read them. It waited from the stall's start, at most, to its event.
+ *   in flight  answered by no one yet when the loop blocked: read once, on top of the blocked stack
+ *              (the snapshot calls markBlocked), from the servers' own connection lists: each
+ *              connection's current response that has not ended. Its next step had to wait, for the
+ *              whole stall at most.
+ *   queued     its 'request' event fired once the stall had been seen: its bytes arrived while the
+ *              loop could not read them. It waited from the stall's start, at most, to its event.
  *
- * The request whose handler blocked is not its own victim. The ring holds the last RING requests:
- * a stall that held up more is told as at least that many.
+ * Nothing is kept per request while the loop runs freely. An earlier version noted every request's
+ * response object in a ring of 1024; that kept each request's objects alive past a few scavenges,
+ * so V8 promoted them all to the old generation: on a hello-world server, +1.2 µs of GC work per
+ * request and +18 MB RSS. Now a request costs one clock read and a comparison unless a stall is open.
+ *
+ * The request whose handler blocked is not its own victim. At most MAX_QUEUED queued requests are
+ * noted per stall: a stall that held up more is told as at least that many.
  */
 import type { Victim, VictimState } from '../shared/protocol';
 import { httpRequestLabel } from '../shared/protocol';
+import { F_BEAT, F_THRESHOLD } from './heartbeat';
 
-export const RING = 1024;
+export const MAX_QUEUED = 1024;
 /** Labels kept per stall; the rest are folded into one entry. */
 const MAX_LABELS = 50;
 export const OTHER_LABEL = '(other requests)';
@@ -27,40 +32,109 @@ interface ResponseLike {
   req?: { method?: unknown; url?: unknown };
 }
 
-export class RequestLog {
-  private readonly at = new Float64Array(RING);
-  private readonly res: Array<ResponseLike | undefined> = new Array<ResponseLike | undefined>(RING).fill(undefined);
-  /** Requests noted so far. */
-  private n = 0;
-  /** Seen by the snapshot while the loop was blocked: the stall's beat, the request running, those in flight. */
-  private blocked: { beat: number; culprit: unknown; inFlight: number[] } | undefined;
+interface ConnectionsList {
+  all(): Array<{ socket?: { _httpMessage?: ResponseLike | null } | null }>;
+}
 
-  /** Per request, on the main thread (keep it cheap): its response object and the hr time. */
+/** The stall being told: what was in flight when it blocked, and what queued behind it since. */
+interface OpenStall {
+  beat: number;
+  culprit: unknown;
+  inFlight: ResponseLike[];
+  queuedAt: number[];
+  queued: ResponseLike[];
+}
+
+/** Stalls whose victims are still being collected (a second stall may begin while the first's are read). */
+const MAX_OPEN = 4;
+
+export class RequestLog {
+  private readonly servers = new Set<WeakRef<object>>();
+  /** Oldest first; requests are noted into the newest. */
+  private readonly open: OpenStall[] = [];
+
+  /** @param f64 the thread's heartbeat view: its last beat and the threshold tell a stall before anyone else does. */
+  constructor(private readonly f64: Float64Array) {}
+
+  /** An HTTP server began to listen: its connections are where in-flight requests are found. */
+  addServer(server: object): void {
+    this.servers.add(new WeakRef(server));
+  }
+
+  /**
+   * Per request, on the main thread (keep it cheap). Noted only while a stall is open, or when the
+   * heartbeat is already older than the threshold: the loop has just come back from a stall that no
+   * look saw (the heartbeat that closes the gap has not run yet).
+   */
   note(res: unknown, nowHr: number): void {
-    const i = this.n++ % RING;
-    this.at[i] = nowHr;
-    this.res[i] = res as ResponseLike;
+    let open = this.open[this.open.length - 1];
+    if (!open) {
+      const lastBeat = this.f64[F_BEAT];
+      if (nowHr - lastBeat <= this.f64[F_THRESHOLD]) return;
+      open = this.begin(lastBeat, undefined, false);
+    }
+    if (open.queued.length >= MAX_QUEUED) return;
+    open.queuedAt.push(nowHr);
+    open.queued.push(res as ResponseLike);
   }
 
   /** From the snapshot, on top of the blocked stack: what is in flight right now. `culpritReq`: the request running. */
   markBlocked(beat: number, culpritReq: unknown): void {
-    if (this.blocked?.beat === beat) return;
-    const inFlight: number[] = []; // request numbers, not slots: a slot may be reused by the time the stall ends
-    for (let k = Math.max(0, this.n - RING); k < this.n; k++) {
-      const r = this.res[k % RING];
-      if (r && !r.writableEnded && r.req !== culpritReq) inFlight.push(k);
+    if (!this.find(beat)) this.begin(beat, culpritReq, true);
+  }
+
+  /**
+   * The heartbeat closed a stall that no look marked (no stack was captured): from now on its queued
+   * requests are noted. What was in flight when it blocked can no longer be told apart from what
+   * queued behind it, so none is named.
+   */
+  ensureOpen(beat: number): void {
+    if (!this.find(beat)) this.begin(beat, undefined, false);
+  }
+
+  /** The gap after `beat` was no stall (the thread was starved of CPU, not blocked): nothing to tell. */
+  discard(beat: number): void {
+    const i = this.open.findIndex((o) => o.beat === beat);
+    if (i >= 0) this.open.splice(i, 1);
+  }
+
+  private find(beat: number): OpenStall | undefined {
+    return this.open.find((o) => o.beat === beat);
+  }
+
+  private begin(beat: number, culprit: unknown, withInFlight: boolean): OpenStall {
+    const inFlight: ResponseLike[] = [];
+    if (withInFlight) this.collectInFlight(culprit, inFlight);
+    const open: OpenStall = { beat, culprit, inFlight, queuedAt: [], queued: [] };
+    if (this.open.push(open) > MAX_OPEN) this.open.shift();
+    return open;
+  }
+
+  private collectInFlight(culprit: unknown, into: ResponseLike[]): void {
+    for (const ref of this.servers) {
+      const server = ref.deref();
+      if (!server) {
+        this.servers.delete(ref);
+        continue;
+      }
+      for (const parser of connectionsOf(server)?.all() ?? []) {
+        const res = parser?.socket?._httpMessage;
+        if (res && !res.writableEnded && res.req !== culprit) into.push(res);
+      }
     }
-    this.blocked = { beat, culprit: culpritReq, inFlight };
   }
 
   /**
    * The victims of the stall that began after the heartbeat `beat` and was busy
    * [startHr, startHr + durationMs]. Called once the loop has turned after it, so the requests that
-   * queued up have been read.
+   * queued up have been read. Closes the stall (and any older one still open): requests are no
+   * longer noted for it.
    */
   victims(beat: number, startHr: number, durationMs: number): Victim[] {
-    const blocked = this.blocked?.beat === beat ? this.blocked : undefined;
-    this.blocked = undefined;
+    const i = this.open.findIndex((o) => o.beat === beat);
+    if (i < 0) return [];
+    const open = this.open[i];
+    this.open.splice(0, i + 1);
     const groups = new Map<string, Required<Victim>>();
     const add = (res: ResponseLike, state: VictimState, delayedMs: number): void => {
       let label = httpRequestLabel(res.req?.method, res.req?.url);
@@ -73,19 +147,27 @@ export class RequestLog {
       g.count++;
       g.delayedMs = Math.max(g.delayedMs, Math.round(delayedMs * 100) / 100);
     };
-    const first = Math.max(0, this.n - RING);
-    const inFlight = blocked ? new Set(blocked.inFlight) : undefined;
-    for (let k = first; k < this.n; k++) {
-      const t = this.at[k % RING];
-      const res = this.res[k % RING];
-      if (!res || (blocked && res.req === blocked.culprit)) continue;
-      if (t >= startHr) {
-        const delayedMs = Math.min(durationMs, t - startHr);
-        if (delayedMs >= MIN_DELAY_MS) add(res, 'queued', delayedMs);
-      } else if (inFlight ? inFlight.has(k) : !res.writableEnded) {
-        add(res, 'in-flight', durationMs);
-      }
+    for (const res of open.inFlight) add(res, 'in-flight', durationMs);
+    for (let k = 0; k < open.queued.length; k++) {
+      const res = open.queued[k];
+      if (res.req === open.culprit) continue;
+      const delayedMs = Math.min(durationMs, open.queuedAt[k] - startHr);
+      if (delayedMs >= MIN_DELAY_MS) add(res, 'queued', delayedMs);
     }
     return [...groups.values()].map((g) => (g.count === 1 ? { label: g.label, delayedMs: g.delayedMs, state: g.state } : g));
+  }
+}
+
+/**
+ * http.Server's list of its live connections (Node ≥ 18.14, there for its request timeouts). Internal,
+ * so looked up by its symbol's name and used defensively: without it, no in-flight victims.
+ */
+function connectionsOf(server: object): ConnectionsList | undefined {
+  try {
+    const sym = Object.getOwnPropertySymbols(server).find((s) => s.description === 'http.server.connections');
+    const list = sym && (server as Record<symbol, unknown>)[sym];
+    return list && typeof (list as ConnectionsList).all === 'function' ? (list as ConnectionsList) : undefined;
+  } catch {
+    return undefined;
   }
 }

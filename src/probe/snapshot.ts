@@ -11,9 +11,12 @@ import type { Handler } from '../shared/protocol';
 import { MAX_STACK_FRAMES } from '../shared/protocol';
 import { hrMs } from './clock';
 import { F_BEAT, type HeartbeatViews } from './heartbeat';
-import { requestLabel, requestStore } from './requestContext';
+import { nativeInProgress, slowCallEndedSince, wrapJsonParse } from './nativeCalls';
+import { currentRequest, requestLabel, trackRequestsFromNowOn, type RequestLike } from './requestContext';
 
 export const SNAPSHOT_KEY = 'stallscope.snapshot';
+/** A look waiting on a call V8 cannot interrupt runs at the first interrupt check after it: within this. */
+const NATIVE_LOOK_MS = 2;
 /** The wrapper the watchdog passes to callFunctionOn; its frame is dropped by name. */
 export const CAPTURE_FN_NAME = 'stallscopeCapture';
 export const CAPTURE_DECLARATION = `function ${CAPTURE_FN_NAME}(beat){return this(beat)}`;
@@ -39,6 +42,8 @@ export interface SnapshotResult {
   stale: boolean;
   frames: RawFrame[];
   handler: Handler | null;
+  /** The frames are the call site of this call V8 could not interrupt (see nativeCalls.ts), though the look ran after it. */
+  native?: string;
 }
 
 interface CallSiteLike {
@@ -61,7 +66,7 @@ function safe<T>(f: () => T, fallback: T): T {
   }
 }
 
-function rawFrames(skip: (...a: never[]) => unknown): RawFrame[] {
+export function rawFrames(skip: (...a: never[]) => unknown): RawFrame[] {
   const E = Error as ErrorConstructor & { prepareStackTrace?: unknown; stackTraceLimit: number };
   const savedPrepare = E.prepareStackTrace;
   const savedLimit = E.stackTraceLimit;
@@ -123,15 +128,10 @@ const RESOURCE_HANDLERS: Record<string, Handler> = {
   HTTPClientAsyncResource: { kind: 'net', label: 'http client' },
 };
 
-/** What was running, from the request store or the current async resource. */
-export function currentHandler(): Handler | null {
-  const r = executionAsyncResource() as { constructor?: { name?: string }; _repeat?: unknown } | undefined;
-  // An interval is background work even when a request started it: every later tick would
-  // otherwise carry that one request's label. One-shot timers, immediates and awaits stay with
-  // the request that scheduled them (AsyncLocalStorage propagates into them).
-  const interval = r?.constructor?.name === 'Timeout' && !!r._repeat;
-  const req = interval ? undefined : requestStore.getStore();
+/** What was running, from the request it belongs to or the current async resource. */
+export function currentHandler(req = runningRequest()): Handler | null {
   if (req) return { kind: 'http', label: requestLabel(req) };
+  const r = executionAsyncResource() as { constructor?: { name?: string }; _repeat?: unknown } | undefined;
   const id = executionAsyncId();
   if (id === 1) return { kind: 'main', label: 'main module' };
   if (r instanceof Promise) return { kind: 'promise', label: 'promise continuation' };
@@ -139,6 +139,26 @@ export function currentHandler(): Handler | null {
   if (name === 'Timeout') return { kind: 'timer', label: r?._repeat ? 'setInterval' : 'setTimeout' };
   if (id === 0 || !name || name === 'Object') return null;
   return RESOURCE_HANDLERS[name] ?? { kind: 'other', label: name.slice(0, 100) };
+}
+
+/**
+ * The request the blocked code runs for. An interval is background work even when a request started
+ * it: every later tick would otherwise carry that one request's label. One-shot timers, immediates
+ * and awaits stay with the request that scheduled them (when requests are tracked across awaits).
+ */
+function runningRequest(): RequestLike | undefined {
+  const r = executionAsyncResource() as { constructor?: { name?: string }; _repeat?: unknown } | undefined;
+  return r?.constructor?.name === 'Timeout' && !!r._repeat ? undefined : currentRequest();
+}
+
+/**
+ * A stall outside any request's synchronous code, in a thread that serves requests, may belong to a
+ * request whose continuation ran it: from now on requests are carried across awaits. Not for start-up
+ * work nor for intervals, which are no request's.
+ */
+function armRequestTracking(handler: Handler | null): void {
+  if (handler?.kind === 'http' || handler?.kind === 'main' || handler?.label === 'setInterval') return;
+  trackRequestsFromNowOn();
 }
 
 /** The expression that evaluates to the snapshot function installed under `key`. */
@@ -151,6 +171,8 @@ export interface SnapshotOptions {
   key?: string;
   /** Called on top of the blocked stack (not stale) with the stall's beat and the request running, if any. */
   onBlocked?: (beat: number, request: unknown) => void;
+  /** Wrap JSON.parse to know its call site when it blocks (see nativeCalls.ts): in the user's threads. */
+  wrapJsonParse?: boolean;
 }
 
 /** Installs the snapshot function on this thread's global (non-enumerable, once per key). */
@@ -158,13 +180,21 @@ export function installSnapshot(hb: HeartbeatViews, o: SnapshotOptions = {}): vo
   const key = Symbol.for(o.key ?? SNAPSHOT_KEY);
   if (Object.prototype.hasOwnProperty.call(globalThis, key)) return;
   const onBlocked = o.onBlocked;
+  if (o.wrapJsonParse) safe(() => wrapJsonParse(rawFrames), undefined);
   function stallscopeSnapshot(beat?: number): SnapshotResult {
     const t = hrMs();
     if (typeof beat === 'number' && hb.f64[F_BEAT] !== beat) {
       return { t, threadId, stale: true, frames: [], handler: null };
     }
-    if (onBlocked && typeof beat === 'number') safe(() => onBlocked(beat, requestStore.getStore()), undefined);
-    return { t, threadId, stale: false, frames: rawFrames(stallscopeSnapshot), handler: safe(currentHandler, null) };
+    const req = safe(runningRequest, undefined);
+    if (onBlocked && typeof beat === 'number') safe(() => onBlocked(beat, req), undefined);
+    const handler = safe(() => currentHandler(req), null);
+    safe(() => armRequestTracking(handler), undefined);
+    const inCall = nativeInProgress();
+    // A slow JSON.parse that returned just now, after the stall began: the look was waiting for it.
+    const slow = inCall || typeof beat !== 'number' ? undefined : slowCallEndedSince(beat);
+    if (slow && t - slow.endHr <= NATIVE_LOOK_MS) return { t, threadId, stale: false, frames: slow.frames, handler, native: slow.api };
+    return { t, threadId, stale: false, frames: rawFrames(stallscopeSnapshot), handler, ...(inCall ? { native: inCall } : {}) };
   }
   Object.defineProperty(globalThis, key, { value: stallscopeSnapshot, enumerable: false, configurable: true, writable: false });
 }

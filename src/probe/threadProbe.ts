@@ -13,14 +13,14 @@ import { announceThread } from './threads';
 
 export function startThreadProbe(o: ResolvedOptions): void {
   const hb = startHeartbeat({ heartbeatMs: o.heartbeatMs, thresholdMs: o.thresholdMs, lagIntervalMs: o.lagIntervalMs });
-  installSnapshot(hb.views);
+  installSnapshot(hb.views, { wrapJsonParse: true });
   try {
     observeGc(hb.views, measureEpochOffset());
   } catch {
     // GC attribution is a nicety
   }
   const post = announceThread(threadId, hb.sab);
-  installRequestContext((server) => post({ type: 'listening', server }));
+  installRequestContext({ onListening: (server) => post({ type: 'listening', server }) }, o.requestContext);
   process.on('exit', () => {
     try {
       hb.finalBeat();

@@ -4,10 +4,34 @@
  * process-wide BroadcastChannel; the watchdog answers its own start with a `watchdog` message so
  * that workers which announced before it existed announce again.
  */
-import { BroadcastChannel } from 'node:worker_threads';
+import { BroadcastChannel, getEnvironmentData } from 'node:worker_threads';
 import type { ListeningServer } from '../shared/protocol';
+import { I_WAKE, views } from './heartbeat';
 
 export const THREADS_CHANNEL = 'stallscope.threads.v1';
+/** Environment-data key of the main thread's heartbeat SAB: every thread can wake the watchdog with it. */
+export const WAKE_ENV_DATA = 'stallscope.wake';
+
+/**
+ * The watchdog may be dozing in Atomics.wait rather than in its event loop (see Watchdog.doze): a
+ * message for it would then wait up to half a second. A notify on the main thread's SAB wakes it.
+ */
+export function wakeWatchdog(sab: SharedArrayBuffer | undefined = wakeSab()): void {
+  try {
+    if (sab) Atomics.notify(views(sab).i32, I_WAKE);
+  } catch {
+    // waking is an optimisation of latency only
+  }
+}
+
+function wakeSab(): SharedArrayBuffer | undefined {
+  try {
+    const sab = getEnvironmentData(WAKE_ENV_DATA);
+    return sab instanceof SharedArrayBuffer ? sab : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export type ThreadsMessage =
   | { type: 'register'; threadId: number; sab: SharedArrayBuffer }
@@ -35,6 +59,7 @@ export function announceThread(threadId: number, sab: SharedArrayBuffer): (msg: 
   const post = (msg: ThreadsMessage): void => {
     try {
       ch.postMessage(msg);
+      wakeWatchdog();
     } catch {
       // a closed channel (thread exiting) is fine
     }

@@ -74,6 +74,20 @@ describe('stallscope run', () => {
     assert.match(r.stderr, new RegExp(`report {2}${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n$`));
   });
 
+  it('--track-requests names even the first stall after an await by its request; without it, no guess', async () => {
+    const server = path.join(FIXTURES, 'asyncHandler.js');
+    const handlers: unknown[] = [];
+    for (const flags of [['--track-requests'], []]) {
+      const out = tmpFile('report.json');
+      const r = await runCli(['run', '--quiet', '--out', out, ...flags, '--', 'node', server]);
+      assert.equal(r.code, 0, r.stderr);
+      const stalls = readReport(out).stalls.filter((s) => s.culprit?.file === server);
+      assert.equal(stalls.length, 1, JSON.stringify(readReport(out).stalls));
+      handlers.push(stalls[0].handler);
+    }
+    assert.deepEqual(handlers, [{ kind: 'http', label: 'GET /slow' }, null]);
+  });
+
   it('says "no stalls" for a program that does not block', async () => {
     const r = await runCli(['run', '--threshold', '200', '--', 'node', '-e', 'setTimeout(() => {}, 300)']);
     assert.equal(r.code, 0, r.stderr);

@@ -18,12 +18,12 @@ function usage(argv: string[]): string {
 
 test('defaults, and everything after -- is the command, untouched', () => {
   const o = parseRunArgs(['--', 'node', '--threshold', '5', '--', 'x', '-q']);
-  assert.deepEqual(o, { thresholdMs: 50, out: undefined, failOnStallMs: undefined, json: false, quiet: false, command: ['node', '--threshold', '5', '--', 'x', '-q'] });
+  assert.deepEqual(o, { thresholdMs: 50, out: undefined, failOnStallMs: undefined, json: false, quiet: false, trackRequests: false, command: ['node', '--threshold', '5', '--', 'x', '-q'] });
 });
 
 test('every option, in both --name value and --name=value forms', () => {
-  const o = parseRunArgs(['--threshold', '20', '--out=r.json', '--fail-on-stall=100', '--json', '-q', '--', 'npm', 'start']);
-  assert.deepEqual(o, { thresholdMs: 20, out: 'r.json', failOnStallMs: 100, json: true, quiet: true, command: ['npm', 'start'] });
+  const o = parseRunArgs(['--threshold', '20', '--out=r.json', '--fail-on-stall=100', '--json', '-q', '--track-requests', '--', 'npm', 'start']);
+  assert.deepEqual(o, { thresholdMs: 20, out: 'r.json', failOnStallMs: 100, json: true, quiet: true, trackRequests: true, command: ['npm', 'start'] });
   assert.equal(parseRunArgs(['-o', 'x.json', '--', 'a']).out, 'x.json');
   assert.equal(parseRunArgs(['--threshold', '12.5', '--', 'a']).thresholdMs, 12.5);
 });
