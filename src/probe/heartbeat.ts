@@ -47,6 +47,7 @@ export const I_PARK_OK = 7; // the watchdog can see this thread idle without bea
 export const I_PARKED = 8; // the heartbeat is parked: the loop was idle, no timer is running
 /** Never written, only notified (main thread's SAB): wakes a dozing watchdog for a message, a new thread, the exit. */
 export const I_WAKE = 9;
+export const I_STALLED = 10; // 1 while the watchdog sees this thread stalled (set by the watchdog)
 const I32_LEN = 12;
 
 export const SAB_BYTES = F64_LEN * 8 + I32_LEN * 4;

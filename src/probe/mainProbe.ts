@@ -115,7 +115,7 @@ export function startMainProbe(o: ResolvedOptions, probeFile: string): void {
     // workers then register at the watchdog's next turn (within half a second)
   }
   // Read by collectVictims, which the heartbeat calls only from its first beat on (a timer, later).
-  const requests = new RequestLog(hb.views.f64);
+  const requests = new RequestLog(hb.views);
   installRequestContext(
     {
       onListening: (server, srv) => {
@@ -124,7 +124,7 @@ export function startMainProbe(o: ResolvedOptions, probeFile: string): void {
       },
       onRequest: (res) => {
         if (Atomics.load(hb.views.i32, I_PARKED) === 1) hb.unpark();
-        requests.note(res, hrMs());
+        requests.note(res);
       },
     },
     o.requestContext,

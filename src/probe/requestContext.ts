@@ -65,6 +65,7 @@ export function isTrackingRequests(): boolean {
 }
 
 type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
+type RequestEmit = (this: unknown, event: string | symbol, req?: unknown, res?: unknown) => boolean;
 
 export interface RequestContextHooks {
   /** An HTTP server began to listen. */
@@ -79,22 +80,24 @@ export function installRequestContext(hooks: RequestContextHooks, mode: RequestC
   if (Object.prototype.hasOwnProperty.call(target, PATCHED)) return;
   const original = target.emit;
   const onRequest = hooks.onRequest;
-  const patched: Emit = function (this: unknown, event, ...args) {
+  // `arguments` passed on as they came (no rest array per emit): emit runs for every request.
+  /* eslint-disable prefer-rest-params */
+  const patched: RequestEmit = function (this: unknown, event, req, res) {
     if (event !== 'request') {
       if (event === 'listening') reportListening(this, hooks.onListening);
-      return original.call(this, event, ...args);
+      return Reflect.apply(original, this, arguments) as boolean;
     }
     seen++;
-    onRequest?.(args[1]);
-    const req = args[0] as RequestLike;
+    onRequest?.(res);
     const outer = emitting;
-    emitting = req;
+    emitting = req as RequestLike;
     try {
-      return tracking ? requestStore.run(req, () => original.call(this, event, ...args)) : original.call(this, event, ...args);
+      return tracking ? requestStore.run(req as RequestLike, () => Reflect.apply(original, this, arguments) as boolean) : (Reflect.apply(original, this, arguments) as boolean);
     } finally {
       emitting = outer;
     }
   };
+  /* eslint-enable prefer-rest-params */
   Object.defineProperty(target, 'emit', { value: patched, writable: true, configurable: true, enumerable: false });
   Object.defineProperty(target, PATCHED, { value: true });
 }

@@ -11,14 +11,15 @@
  * Nothing is kept per request while the loop runs freely. An earlier version noted every request's
  * response object in a ring of 1024; that kept each request's objects alive past a few scavenges,
  * so V8 promoted them all to the old generation: on a hello-world server, +1.2 µs of GC work per
- * request and +18 MB RSS. Now a request costs one clock read and a comparison unless a stall is open.
+ * request and +18 MB RSS. Now a request costs one shared-memory load unless a stall is open.
  *
  * The request whose handler blocked is not its own victim. At most MAX_QUEUED queued requests are
  * noted per stall: a stall that held up more is told as at least that many.
  */
 import type { Victim, VictimState } from '../shared/protocol';
 import { httpRequestLabel } from '../shared/protocol';
-import { F_BEAT, F_THRESHOLD } from './heartbeat';
+import { hrMs } from './clock';
+import { F_BEAT, I_STALLED, type HeartbeatViews } from './heartbeat';
 
 export const MAX_QUEUED = 1024;
 /** Labels kept per stall; the rest are folded into one entry. */
@@ -53,8 +54,8 @@ export class RequestLog {
   /** Oldest first; requests are noted into the newest. */
   private readonly open: OpenStall[] = [];
 
-  /** @param f64 the thread's heartbeat view: its last beat and the threshold tell a stall before anyone else does. */
-  constructor(private readonly f64: Float64Array) {}
+  /** @param hb the thread's heartbeat: the watchdog flags a stall in it (I_STALLED) while it lasts. */
+  constructor(private readonly hb: HeartbeatViews) {}
 
   /** An HTTP server began to listen: its connections are where in-flight requests are found. */
   addServer(server: object): void {
@@ -62,19 +63,19 @@ export class RequestLog {
   }
 
   /**
-   * Per request, on the main thread (keep it cheap). Noted only while a stall is open, or when the
-   * heartbeat is already older than the threshold: the loop has just come back from a stall that no
-   * look saw (the heartbeat that closes the gap has not run yet).
+   * Per request, on the main thread (keep it cheap). Noted only while a stall is open here, or while
+   * the watchdog flags one that no look opened (the flag stays up until the heartbeat that closes
+   * the gap has run, which opens it: no request falls in between). Without a watchdog (lag-only
+   * mode) the requests read before that heartbeat are not told.
    */
-  note(res: unknown, nowHr: number): void {
+  note(res: unknown): void {
     let open = this.open[this.open.length - 1];
     if (!open) {
-      const lastBeat = this.f64[F_BEAT];
-      if (nowHr - lastBeat <= this.f64[F_THRESHOLD]) return;
-      open = this.begin(lastBeat, undefined, false);
+      if (Atomics.load(this.hb.i32, I_STALLED) === 0) return;
+      open = this.begin(this.hb.f64[F_BEAT], undefined, false);
     }
     if (open.queued.length >= MAX_QUEUED) return;
-    open.queuedAt.push(nowHr);
+    open.queuedAt.push(hrMs());
     open.queued.push(res as ResponseLike);
   }
 

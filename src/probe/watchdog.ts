@@ -36,6 +36,7 @@ import {
   I_PARKED,
   I_SESSION,
   I_STOP,
+  I_STALLED,
   I_WAKE,
   findGap,
   gcCount,
@@ -650,6 +651,7 @@ class Watchdog {
     }
     if (beat !== s.beat) {
       t.stall = undefined;
+      Atomics.store(t.v.i32, I_STALLED, 0);
       if (!s.suppressed) this.end(t, s);
       return beat + this.threshold + 1;
     }
@@ -692,6 +694,8 @@ class Watchdog {
     const suppressed = t.pauses.paused || !!t.pauses.overlapping(since, now);
     const s = newStall(t, suppressed ? 0 : ++t.seq, beat, since, now, suppressed, t.threadId === 0 ? readSchedstat(process.pid) : undefined);
     t.stall = s;
+    // The thread notes the requests that queue up behind it from now on (requestLog.ts).
+    Atomics.store(t.v.i32, I_STALLED, 1);
     if (suppressed || !this.link || !this.o.stacks) return;
     s.capture = this.look(t, s).then((first) => {
       if (!first) return;
