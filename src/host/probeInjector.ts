@@ -63,9 +63,9 @@ export class ProbeInjector implements vscode.DebugConfigurationProvider, vscode.
     const thresholdMs = currentThresholdMs();
     this.hub.prepareSession(sessionId, launch.name, commandOf(launch));
     this.log.info(`"${launch.name}": injecting the probe (session ${sessionId}, threshold ${thresholdMs} ms)`);
-    // Requests tracked from the start: while debugging, every stall named by its request is worth
-    // more than the microsecond per request that tracking costs.
-    const options = { url: server.url, token, thresholdMs, requestContext: 'always' } as const;
+    // Requests tracked and GC pauses recorded from the start: while debugging, every stall named by
+    // its request and its cause is worth more than the microsecond per request that this costs.
+    const options = { url: server.url, token, thresholdMs, requestContext: 'always', gc: 'always' } as const;
     return injectProbe(launch, { probePath: this.probePath, sessionId, options }) as vscode.DebugConfiguration;
   }
 

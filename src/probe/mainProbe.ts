@@ -51,13 +51,9 @@ export function cleanEnv(env: NodeJS.ProcessEnv, probeFile: string): NodeJS.Proc
   return out;
 }
 
-/** Starts recording this thread's GC pauses (for the watchdog's cause) and returns what its watchdog needs to know. */
+/** What the watchdog needs to know; with `gc: 'always'`, GC pauses are recorded from now on. */
 export function prepareWatchdog(hb: Heartbeat, epochOffset: number, options: ResolvedOptions, script: string): WatchdogData {
-  try {
-    observeGc(hb.views, epochOffset);
-  } catch {
-    // GC attribution is a nicety
-  }
+  if (options.gc === 'always') watchGc(hb, epochOffset);
   return { sab: hb.sab, epochOffset, options, argv: process.argv.slice(), cwd: safeCwd(), probeFile: script, startedAtMs: performance.timeOrigin };
 }
 
@@ -101,6 +97,7 @@ export function startMainProbe(o: ResolvedOptions, probeFile: string): void {
     thresholdMs: o.thresholdMs,
     lagIntervalMs: o.lagIntervalMs,
     inspectorOpen: inspector && !noInspector ? () => inspector.url() !== undefined : undefined,
+    onGcWatch: () => watchGc(hb, epochOffset),
     onGap: (g) => {
       gapHook.onGap?.(g);
       collectVictims(g);
@@ -128,6 +125,7 @@ export function startMainProbe(o: ResolvedOptions, probeFile: string): void {
       },
     },
     o.requestContext,
+    hb.views.i32,
   );
   installSnapshot(hb.views, { onBlocked: (beat, request) => requests.markBlocked(beat, request), wrapJsonParse: true });
   /**
@@ -208,6 +206,14 @@ export function startMainProbe(o: ResolvedOptions, probeFile: string): void {
       // never disturb the exit
     }
   });
+}
+
+export function watchGc(hb: Heartbeat, epochOffset: number): void {
+  try {
+    observeGc(hb.views, epochOffset);
+  } catch {
+    // GC attribution is a nicety
+  }
 }
 
 function safeCwd(): string {

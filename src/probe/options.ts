@@ -17,6 +17,7 @@ export interface ResolvedOptions {
   /** Main-thread heartbeat period: fast enough that a normal beat gap stays well under the threshold. */
   heartbeatMs: number;
   requestContext: RequestContextMode;
+  gc: 'always' | 'on-demand';
 }
 
 export function clampThreshold(ms: unknown): number {
@@ -49,6 +50,7 @@ export function resolveOptions(raw: string | undefined): ResolvedOptions {
     lagIntervalMs: Math.min(10_000, Math.max(20, lag)),
     heartbeatMs: heartbeatFor(thresholdMs),
     requestContext: o.requestContext === 'always' ? 'always' : 'on-demand',
+    gc: o.gc === 'always' ? 'always' : 'on-demand',
   };
 }
 

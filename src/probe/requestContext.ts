@@ -11,10 +11,10 @@
  * On Node before 24 AsyncLocalStorage turns on async_hooks and V8's promise hooks for the whole
  * process: measured on a hello-world server, +0.8 µs CPU per request and +13 MB RSS, paid whether
  * anything blocks or not. So by default (`on-demand`) it is entered only once it is needed: after a
- * stall on this thread that ran outside any request's synchronous handler while this thread serves
- * requests. That stall is named only as far as its async resource tells (a timer; nothing for a
- * promise continuation, which without hooks runs in no resource at all); the ones after it by their
- * request. `always` tracks from the first request (the VS Code extension and
+ * stall on this thread in the user's code that ran outside any request's synchronous handler (the
+ * watchdog judges it and sets I_TRACK in the thread's heartbeat; a request reads it with one load).
+ * That stall is named only as far as its async resource tells (a timer; nothing for a promise
+ * continuation, which without hooks runs in no resource at all); the ones after it by their request. `always` tracks from the first request (the VS Code extension and
  * `stallscope check` use it: there the exact label matters more than a microsecond).
  *
  * The wrapper goes on net.Server.prototype, which http.Server, https.Server (via tls.Server) and
@@ -25,6 +25,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Server as NetServer } from 'node:net';
 import { httpRequestLabel, type ListeningServer, type RequestContextMode } from '../shared/protocol';
+import { I_TRACK } from './heartbeat';
 
 export interface RequestLike {
   method?: string;
@@ -36,8 +37,8 @@ const requestStore = new AsyncLocalStorage<RequestLike>();
 let emitting: RequestLike | undefined;
 /** Requests are carried across awaits from now on. */
 let tracking = false;
-/** Requests seen on this thread: a thread that serves none never needs tracking. */
-let seen = 0;
+/** The thread's heartbeat Int32 view, where the watchdog asks for tracking (I_TRACK). */
+let trackFlag: Int32Array | undefined;
 
 const PATCHED = Symbol.for('stallscope.emitPatched');
 /** `GET /path` without the query string: the protocol's one definition, shared with `stallscope check`. */
@@ -50,20 +51,6 @@ export function currentRequest(): RequestLike | undefined {
   return emitting ?? (tracking ? requestStore.getStore() : undefined);
 }
 
-/**
- * Called (on top of a blocked stack) when a stall's handler could not be named from the emitting
- * request: in a thread that serves requests, start carrying them across awaits. True when it did.
- */
-export function trackRequestsFromNowOn(): boolean {
-  if (tracking || seen === 0) return false;
-  tracking = true;
-  return true;
-}
-
-export function isTrackingRequests(): boolean {
-  return tracking;
-}
-
 type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
 type RequestEmit = (this: unknown, event: string | symbol, req?: unknown, res?: unknown) => boolean;
 
@@ -74,32 +61,39 @@ export interface RequestContextHooks {
   onRequest?(res: unknown): void;
 }
 
-export function installRequestContext(hooks: RequestContextHooks, mode: RequestContextMode = 'on-demand'): void {
+/** `flags`: the thread's heartbeat Int32 view (I_TRACK: the watchdog asks for tracking). */
+export function installRequestContext(hooks: RequestContextHooks, mode: RequestContextMode = 'on-demand', flags?: Int32Array): void {
   if (mode === 'always') tracking = true;
+  trackFlag = flags;
   const target = NetServer.prototype as unknown as { emit: Emit; [PATCHED]?: boolean };
   if (Object.prototype.hasOwnProperty.call(target, PATCHED)) return;
   const original = target.emit;
   const onRequest = hooks.onRequest;
-  // `arguments` passed on as they came (no rest array per emit): emit runs for every request.
-  /* eslint-disable prefer-rest-params */
+  // No rest array and no closure per emit (it runs for every request): other events pass their
+  // `arguments` on as they came (V8 does not materialise them for an apply), 'request' always
+  // carries exactly (req, res).
   const patched: RequestEmit = function (this: unknown, event, req, res) {
     if (event !== 'request') {
       if (event === 'listening') reportListening(this, hooks.onListening);
+      // eslint-disable-next-line prefer-rest-params
       return Reflect.apply(original, this, arguments) as boolean;
     }
-    seen++;
+    if (!tracking && trackFlag && Atomics.load(trackFlag, I_TRACK) === 1) tracking = true;
     onRequest?.(res);
     const outer = emitting;
     emitting = req as RequestLike;
     try {
-      return tracking ? requestStore.run(req as RequestLike, () => Reflect.apply(original, this, arguments) as boolean) : (Reflect.apply(original, this, arguments) as boolean);
+      return tracking ? requestStore.run(req as RequestLike, emitRequest, original, this, req, res) : original.call(this, event, req, res);
     } finally {
       emitting = outer;
     }
   };
-  /* eslint-enable prefer-rest-params */
   Object.defineProperty(target, 'emit', { value: patched, writable: true, configurable: true, enumerable: false });
   Object.defineProperty(target, PATCHED, { value: true });
+}
+
+function emitRequest(original: Emit, server: unknown, req: unknown, res: unknown): boolean {
+  return original.call(server, 'request', req, res);
 }
 
 function reportListening(server: unknown, onListening: RequestContextHooks['onListening']): void {

@@ -11,7 +11,9 @@
  * Nothing is kept per request while the loop runs freely. An earlier version noted every request's
  * response object in a ring of 1024; that kept each request's objects alive past a few scavenges,
  * so V8 promoted them all to the old generation: on a hello-world server, +1.2 µs of GC work per
- * request and +18 MB RSS. Now a request costs one shared-memory load unless a stall is open.
+ * request and +18 MB RSS. Now a request costs a look at two numbers unless a stall is open. Every
+ * stall opened here is closed by the heartbeat beat that ends its gap (victims or discard), so
+ * nothing stays held.
  *
  * The request whose handler blocked is not its own victim. At most MAX_QUEUED queued requests are
  * noted per stall: a stall that held up more is told as at least that many.
@@ -19,7 +21,7 @@
 import type { Victim, VictimState } from '../shared/protocol';
 import { httpRequestLabel } from '../shared/protocol';
 import { hrMs } from './clock';
-import { F_BEAT, I_STALLED, type HeartbeatViews } from './heartbeat';
+import { F_BEAT, F_STALLED_BEAT, type HeartbeatViews } from './heartbeat';
 
 export const MAX_QUEUED = 1024;
 /** Labels kept per stall; the rest are folded into one entry. */
@@ -64,15 +66,17 @@ export class RequestLog {
 
   /**
    * Per request, on the main thread (keep it cheap). Noted only while a stall is open here, or while
-   * the watchdog flags one that no look opened (the flag stays up until the heartbeat that closes
-   * the gap has run, which opens it: no request falls in between). Without a watchdog (lag-only
-   * mode) the requests read before that heartbeat are not told.
+   * the watchdog sees one that no look opened and whose gap the heartbeat has not closed yet (the
+   * heartbeat that closes it opens it here: no request falls in between, and none is noted after).
+   * Without a watchdog (lag-only mode) the requests read before that heartbeat are not told.
    */
   note(res: unknown): void {
     let open = this.open[this.open.length - 1];
     if (!open) {
-      if (Atomics.load(this.hb.i32, I_STALLED) === 0) return;
-      open = this.begin(this.hb.f64[F_BEAT], undefined, false);
+      const f64 = this.hb.f64;
+      const stalled = f64[F_STALLED_BEAT];
+      if (stalled === 0 || stalled !== f64[F_BEAT]) return;
+      open = this.begin(stalled, undefined, false);
     }
     if (open.queued.length >= MAX_QUEUED) return;
     open.queuedAt.push(hrMs());

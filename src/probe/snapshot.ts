@@ -12,7 +12,7 @@ import { MAX_STACK_FRAMES } from '../shared/protocol';
 import { hrMs } from './clock';
 import { F_BEAT, type HeartbeatViews } from './heartbeat';
 import { nativeInProgress, slowCallEndedSince, wrapJsonParse } from './nativeCalls';
-import { currentRequest, requestLabel, trackRequestsFromNowOn, type RequestLike } from './requestContext';
+import { currentRequest, requestLabel, type RequestLike } from './requestContext';
 
 export const SNAPSHOT_KEY = 'stallscope.snapshot';
 /** A look waiting on a call V8 cannot interrupt runs at the first interrupt check after it: within this. */
@@ -151,16 +151,6 @@ function runningRequest(): RequestLike | undefined {
   return r?.constructor?.name === 'Timeout' && !!r._repeat ? undefined : currentRequest();
 }
 
-/**
- * A stall outside any request's synchronous code, in a thread that serves requests, may belong to a
- * request whose continuation ran it: from now on requests are carried across awaits. Not for start-up
- * work nor for intervals, which are no request's.
- */
-function armRequestTracking(handler: Handler | null): void {
-  if (handler?.kind === 'http' || handler?.kind === 'main' || handler?.label === 'setInterval') return;
-  trackRequestsFromNowOn();
-}
-
 /** The expression that evaluates to the snapshot function installed under `key`. */
 export function snapshotExpression(key = SNAPSHOT_KEY): string {
   return `globalThis[Symbol.for(${JSON.stringify(key)})]`;
@@ -189,7 +179,6 @@ export function installSnapshot(hb: HeartbeatViews, o: SnapshotOptions = {}): vo
     const req = safe(runningRequest, undefined);
     if (onBlocked && typeof beat === 'number') safe(() => onBlocked(beat, req), undefined);
     const handler = safe(() => currentHandler(req), null);
-    safe(() => armRequestTracking(handler), undefined);
     const inCall = nativeInProgress();
     // A slow JSON.parse that returned just now, after the stall began: the look was waiting for it.
     const slow = inCall || typeof beat !== 'number' ? undefined : slowCallEndedSince(beat);

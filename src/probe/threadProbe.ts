@@ -12,15 +12,19 @@ import { installSnapshot } from './snapshot';
 import { announceThread } from './threads';
 
 export function startThreadProbe(o: ResolvedOptions): void {
-  const hb = startHeartbeat({ heartbeatMs: o.heartbeatMs, thresholdMs: o.thresholdMs, lagIntervalMs: o.lagIntervalMs });
+  const epochOffset = measureEpochOffset();
+  const gc = (): void => {
+    try {
+      observeGc(hb.views, epochOffset);
+    } catch {
+      // GC attribution is a nicety
+    }
+  };
+  const hb = startHeartbeat({ heartbeatMs: o.heartbeatMs, thresholdMs: o.thresholdMs, lagIntervalMs: o.lagIntervalMs, onGcWatch: gc });
   installSnapshot(hb.views, { wrapJsonParse: true });
-  try {
-    observeGc(hb.views, measureEpochOffset());
-  } catch {
-    // GC attribution is a nicety
-  }
+  if (o.gc === 'always') gc();
   const post = announceThread(threadId, hb.sab);
-  installRequestContext({ onListening: (server) => post({ type: 'listening', server }) }, o.requestContext);
+  installRequestContext({ onListening: (server) => post({ type: 'listening', server }) }, o.requestContext, hb.views.i32);
   process.on('exit', () => {
     try {
       hb.finalBeat();

@@ -29,6 +29,7 @@ import {
   F_HEARTBEAT,
   F_INSPECTOR,
   F_PARKED_AT,
+  F_STALLED_BEAT,
   F_THRESHOLD,
   I_ACK,
   I_EXIT,
@@ -36,7 +37,8 @@ import {
   I_PARKED,
   I_SESSION,
   I_STOP,
-  I_STALLED,
+  I_GC_WATCH,
+  I_TRACK,
   I_WAKE,
   findGap,
   gcCount,
@@ -651,7 +653,7 @@ class Watchdog {
     }
     if (beat !== s.beat) {
       t.stall = undefined;
-      Atomics.store(t.v.i32, I_STALLED, 0);
+      t.v.f64[F_STALLED_BEAT] = 0;
       if (!s.suppressed) this.end(t, s);
       return beat + this.threshold + 1;
     }
@@ -695,7 +697,7 @@ class Watchdog {
     const s = newStall(t, suppressed ? 0 : ++t.seq, beat, since, now, suppressed, t.threadId === 0 ? readSchedstat(process.pid) : undefined);
     t.stall = s;
     // The thread notes the requests that queue up behind it from now on (requestLog.ts).
-    Atomics.store(t.v.i32, I_STALLED, 1);
+    t.v.f64[F_STALLED_BEAT] = beat;
     if (suppressed || !this.link || !this.o.stacks) return;
     s.capture = this.look(t, s).then((first) => {
       if (!first) return;
@@ -849,10 +851,37 @@ class Watchdog {
         ...(s.victims?.length && !at.idle ? { victims: s.victims } : {}),
       };
       this.transport.send({ type: 'stall', stall });
+      if (!at.ongoing) {
+        this.trackRequestsIfNeeded(t, stall);
+        // A stall no look explained (a GC holds the look up until it ends, and then nothing of the
+        // user's is on the stack), or a look that landed in gc() itself, may have been a GC: from
+        // now on the thread records its pauses.
+        const unexplained = !stall.culprit || cause?.api === 'gc';
+        if (unexplained && Atomics.load(t.v.i32, I_GC_WATCH) === 0) {
+          debug(() => `thread ${t.threadId}: GC pauses are recorded from now on (stall ${stall.id} was not explained)`);
+          Atomics.store(t.v.i32, I_GC_WATCH, 1);
+        }
+      }
       this.reportMapFailures();
     } catch {
       // a malformed capture must not take the watchdog down
     }
+  }
+
+  /**
+   * On-demand request tracking (requestContext.ts): a stall in the user's own code that ran outside
+   * any request handler's synchronous code may have run for a request (after an await, in a timeout
+   * it set). From now on that thread carries its requests across awaits. Not for start-up work,
+   * intervals, GC, or a stall without user code (a loop starved of CPU under load): those are no
+   * request's, and tracking costs every request.
+   */
+  private trackRequestsIfNeeded(t: ThreadWatch, stall: Stall): void {
+    if (this.o.requestContext === 'always' || !stall.culprit || stall.cause?.kind === 'gc') return;
+    const h = stall.handler;
+    if (h?.kind === 'http' || h?.kind === 'main' || (h?.kind === 'timer' && h.label === 'setInterval')) return;
+    if (Atomics.load(t.v.i32, I_TRACK) === 1) return;
+    debug(() => `thread ${t.threadId}: requests are carried across awaits from now on (stall ${stall.id} ran outside a handler's synchronous code)`);
+    Atomics.store(t.v.i32, I_TRACK, 1);
   }
 
   private flushLag(): void {

@@ -11,7 +11,7 @@ import { isStall } from '../shared/protocol';
 import { measureEpochOffset } from '../probe/clock';
 import { F_HEARTBEAT, F_THRESHOLD, startHeartbeat, type Heartbeat } from '../probe/heartbeat';
 import { prepareWatchdog, spawnWatchdog } from '../probe/mainProbe';
-import { clampThreshold, heartbeatFor, resolveOptions } from '../probe/options';
+import { clampThreshold, heartbeatFor, resolveOptions, type ResolvedOptions } from '../probe/options';
 import { installSnapshot } from '../probe/snapshot';
 import type { MainToWatchdog, WatchdogData, WatchdogToParent } from '../probe/watchdog';
 
@@ -41,7 +41,8 @@ export class StallMonitor {
   }
 
   private static async start(script: string): Promise<StallMonitor> {
-    const options = resolveOptions(undefined); // no url: nothing goes to a host
+    // No url: nothing goes to a host. GC pauses recorded from the start: a measurement is short.
+    const options: ResolvedOptions = { ...resolveOptions(undefined), gc: 'always' };
     const epochOffset = measureEpochOffset();
     const hb = startHeartbeat({ heartbeatMs: options.heartbeatMs, thresholdMs: options.thresholdMs, lagIntervalMs: options.lagIntervalMs });
     installSnapshot(hb.views, { key: SNAPSHOT_KEY });

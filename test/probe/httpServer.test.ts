@@ -34,9 +34,9 @@ describe('probe in an HTTP server', () => {
   before(async () => {
     ensureProbeBuilt();
     host = await ProbeHost.start();
-    // Requests tracked from the start, as in a debug session and under `stallscope check`: every
-    // block is named by its request. The default (on demand) is tested below.
-    p = spawnProbed(SERVER, [], { host, nodeArgs: ['--expose-gc'], probe: { requestContext: 'always' } });
+    // Requests tracked and GC pauses recorded from the start, as in a debug session: every block is
+    // named by its request, a GC by its cause. The defaults (on demand) are tested below.
+    p = spawnProbed(SERVER, [], { host, nodeArgs: ['--expose-gc'], probe: { requestContext: 'always', gc: 'always' } });
     port = Number((await p.waitForOutput(/listening (\d+)/))[1]);
     await sleep(200);
     // Quiet traffic: many fast requests must not make a stall.
@@ -253,7 +253,7 @@ describe('probe in an HTTP server', () => {
   });
 });
 
-describe('request context on demand (the default)', () => {
+describe('request context and GC recording on demand (the defaults)', () => {
   let host: ProbeHost;
   let p: Probed;
   let truth: Truth[] = [];
@@ -262,10 +262,10 @@ describe('request context on demand (the default)', () => {
   before(async () => {
     ensureProbeBuilt();
     host = await ProbeHost.start();
-    p = spawnProbed(SERVER, [], { host });
+    p = spawnProbed(SERVER, [], { host, nodeArgs: ['--expose-gc'] });
     const port = Number((await p.waitForOutput(/listening (\d+)/))[1]);
     await sleep(200);
-    for (const kind of ['busy', 'timer', 'async-busy', 'async-busy', 'deferred']) {
+    for (const kind of ['busy', 'timer', 'async-busy', 'async-busy', 'deferred', 'gc', 'gc']) {
       await httpGet(port, `/${kind}`);
       await sleep(kind === 'timer' || kind === 'deferred' ? 400 : 200);
     }
@@ -302,5 +302,12 @@ describe('request context on demand (the default)', () => {
     assert.ok(first.culprit, 'the culprit line does not depend on tracking');
     assert.deepEqual(stallOf('async-busy', 1).handler, { kind: 'http', label: 'GET /async-busy' });
     assert.deepEqual(stallOf('deferred').handler, { kind: 'http', label: 'GET /deferred' });
+  });
+
+  it('GC pauses are recorded from the first stall a look could not explain: the next GC stall says gc', () => {
+    assert.notDeepEqual(stallOf('gc', 0).cause, { kind: 'gc' }, 'nothing recorded GC pauses yet');
+    assert.deepEqual(stallOf('gc', 1).cause, { kind: 'gc' });
+    // Explained stalls before it (lines of JS, a known call) did not start the recording.
+    assert.deepEqual(stallOf('busy').cause, { kind: 'js' });
   });
 });
