@@ -51,11 +51,28 @@ export function threadCpuMs(pid) {
   return out;
 }
 
-/** CPU ms used between two threadCpuMs snapshots (threads that appeared in between count from 0). */
-export function cpuDelta(before, after) {
+/** CPU ms used between two threadCpuMs snapshots (threads that appeared in between count from 0); `only`: these tids. */
+export function cpuDelta(before, after, only) {
   let ms = 0;
-  for (const [tid, t] of after) ms += t - (before.get(tid) ?? 0);
+  for (const [tid, t] of after) if (!only || only.has(tid)) ms += t - (before.get(tid) ?? 0);
   return ms;
+}
+
+/** Thread ids of `pid` whose name (/proc/.../comm, 15 characters at most) starts with `prefix`. */
+export function threadsNamed(pid, prefix) {
+  const out = new Set();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        if (readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim().startsWith(prefix)) out.add(tid);
+      } catch {
+        // the thread ended
+      }
+    }
+  } catch {
+    // the process ended
+  }
+  return out;
 }
 
 export function rssMb(pid) {

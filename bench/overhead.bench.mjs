@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { cpuDelta, envNumber, fixed, median, rssMb, sleep, table, threadCpuMs, QUICK } from './lib.mjs';
+import { cpuDelta, envNumber, fixed, median, rssMb, sleep, table, threadCpuMs, threadsNamed, QUICK } from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -116,7 +116,10 @@ async function measure(config, rate) {
     const c1 = threadCpuMs(s.pid);
     const hc1 = s.hostPid ? threadCpuMs(s.hostPid) : undefined;
     const rss = rssMb(s.pid);
+    // The probe's own thread (the worker is named stallscope-watchdog): its cost free of the machine's noise.
+    const watchdog = s.hostPid ? threadsNamed(s.pid, 'stallscope') : undefined;
     return {
+      watchdogUsPerReq: watchdog?.size ? (cpuDelta(c0, c1, watchdog) * 1000) / fixedRun.total : undefined,
       rps: sat.rps,
       satErrors: sat.errors,
       cpuUsPerReq: (cpuDelta(c0, c1) * 1000) / fixedRun.total,
@@ -205,8 +208,11 @@ console.log(
 );
 const host = results.stallscope;
 if (host) {
+  const wd = median(host.map((r) => r.watchdogUsPerReq ?? NaN));
+  const base = median(results.none.map((r) => r.cpuUsPerReq));
   console.log(
-    `\n  The stallscope CLI (the probe's host, a separate process, also on core 0): ` +
+    `\n  Of the server's CPU per request under stallscope, its watchdog thread: ${fixed(wd, 3)} µs/req (${fixed((wd / base) * 100, 2)} % of no probe's CPU/req).` +
+      `\n  The stallscope CLI (the probe's host, a separate process, also on core 0): ` +
       `${fixed(median(host.map((r) => r.hostUsPerReq)), 2)} µs/req at the fixed rate, ${fixed(median(host.map((r) => r.hostIdlePct)), 3)} % of a core idle.`,
   );
 }
