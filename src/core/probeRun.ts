@@ -72,7 +72,10 @@ export class ProbeRun {
     const server = await ProbeServer.start({ log: o.log });
     const token = server.issueToken('run');
     const recording = new Recording({ command: [...o.command], thresholdMs: o.thresholdMs });
-    const env = withProbe(o.env, o.probePath, { url: server.url, token, thresholdMs: o.thresholdMs,
+    const env = withProbe(o.env, o.probePath, {
+      url: server.url,
+      token,
+      thresholdMs: o.thresholdMs,
       sessionId: randomBytes(8).toString('hex'),
       ...(o.requestContext ? { requestContext: o.requestContext } : {}),
     });

@@ -48,9 +48,9 @@ export const I_PARK_OK = 7; // the watchdog can see this thread idle without bea
 export const I_PARKED = 8; // the heartbeat is parked: the loop was idle, no timer is running
 /** Never written, only notified (main thread's SAB): wakes a dozing watchdog for a message, a new thread, the exit. */
 export const I_WAKE = 9;
-export const I_TRACK = 11; // 1: carry HTTP requests across awaits from now on (set by the watchdog, see requestContext.ts)
-export const I_GC_WATCH = 12; // 1: record GC pauses from now on (set by the watchdog; the thread's next beat starts it)
-const I32_LEN = 16;
+export const I_TRACK = 10; // 1: carry HTTP requests across awaits from now on (set by the watchdog, see requestContext.ts)
+export const I_GC_WATCH = 11; // 1: record GC pauses from now on (set by the watchdog; the thread's next beat starts it)
+const I32_LEN = 12;
 
 export const SAB_BYTES = F64_LEN * 8 + I32_LEN * 4;
 
@@ -117,19 +117,16 @@ export function gcCount(v: HeartbeatViews): number {
   return Atomics.load(v.i32, I_GCS);
 }
 
-/**
- * Records garbage-collection pauses of this thread (>= 2 ms) into the GC ring. The observer's
- * entries arrive after the fact (the loop must turn first), so the watchdog re-checks a stall it
- * already reported when new GC records appear.
- */
 /** This thread's GC observer, once started (module state is per thread). */
 let gcObserver: PerformanceObserver | undefined;
 
 /**
- * Records this thread's GC pauses into its heartbeat's GC ring, from now on (once per thread). On
- * demand only: a 'gc' PerformanceObserver makes Node create an entry per collection, and measured on
- * a hello-world server at 35k req/s that costs ~1 % CPU and doubles V8's young generation (+17 MB
- * RSS). The watchdog asks for it (I_GC_WATCH) after a stall that a look could not explain.
+ * Records garbage-collection pauses of this thread (>= 2 ms) into the GC ring, from now on (once per
+ * thread; never throws: GC attribution is a nicety). The observer's entries arrive after the fact (the
+ * loop must turn first), so the watchdog re-checks a stall it already reported when new GC records
+ * appear. On demand only: a 'gc' PerformanceObserver makes Node create an entry per collection, and
+ * measured on a hello-world server at 35k req/s that costs ~1 % CPU and doubles V8's young
+ * generation (+17 MB RSS). The watchdog asks for it (I_GC_WATCH) after a stall no look explained.
  */
 export function observeGc(v: HeartbeatViews, epochOffset: number): void {
   if (gcObserver) return;
@@ -150,8 +147,12 @@ export function observeGc(v: HeartbeatViews, epochOffset: number): void {
       // ignore
     }
   });
-  obs.observe({ entryTypes: ['gc'] });
-  gcObserver = obs;
+  try {
+    obs.observe({ entryTypes: ['gc'] });
+    gcObserver = obs;
+  } catch {
+    // without perf_hooks' gc entries, no stall is put down to GC
+  }
 }
 
 function idleMs(): number {

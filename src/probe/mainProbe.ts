@@ -53,7 +53,7 @@ export function cleanEnv(env: NodeJS.ProcessEnv, probeFile: string): NodeJS.Proc
 
 /** What the watchdog needs to know; with `gc: 'always'`, GC pauses are recorded from now on. */
 export function prepareWatchdog(hb: Heartbeat, epochOffset: number, options: ResolvedOptions, script: string): WatchdogData {
-  if (options.gc === 'always') watchGc(hb, epochOffset);
+  if (options.gc === 'always') observeGc(hb.views, epochOffset);
   return { sab: hb.sab, epochOffset, options, argv: process.argv.slice(), cwd: safeCwd(), probeFile: script, startedAtMs: performance.timeOrigin };
 }
 
@@ -97,7 +97,7 @@ export function startMainProbe(o: ResolvedOptions, probeFile: string): void {
     thresholdMs: o.thresholdMs,
     lagIntervalMs: o.lagIntervalMs,
     inspectorOpen: inspector && !noInspector ? () => inspector.url() !== undefined : undefined,
-    onGcWatch: () => watchGc(hb, epochOffset),
+    onGcWatch: () => observeGc(hb.views, epochOffset),
     onGap: (g) => {
       gapHook.onGap?.(g);
       collectVictims(g);
@@ -105,7 +105,6 @@ export function startMainProbe(o: ResolvedOptions, probeFile: string): void {
   });
   const queued: MainToWatchdog[] = [];
   let toWatchdog = (m: MainToWatchdog): void => void queued.push(m);
-  // A request to an idle (parked) server resumes the heartbeat at once, before its handler runs.
   try {
     setEnvironmentData(WAKE_ENV_DATA, hb.sab);
   } catch {
@@ -120,6 +119,7 @@ export function startMainProbe(o: ResolvedOptions, probeFile: string): void {
         toWatchdog({ type: 'listening', server });
       },
       onRequest: (res) => {
+        // A request to an idle (parked) server resumes the heartbeat at once, before its handler runs.
         if (Atomics.load(hb.views.i32, I_PARKED) === 1) hb.unpark();
         requests.note(res);
       },
@@ -206,14 +206,6 @@ export function startMainProbe(o: ResolvedOptions, probeFile: string): void {
       // never disturb the exit
     }
   });
-}
-
-export function watchGc(hb: Heartbeat, epochOffset: number): void {
-  try {
-    observeGc(hb.views, epochOffset);
-  } catch {
-    // GC attribution is a nicety
-  }
 }
 
 function safeCwd(): string {

@@ -50,19 +50,20 @@ const WRAPPED = Symbol.for('stallscope.jsonParseWrapped');
 export function wrapJsonParse(capture: (skip: (...a: never[]) => unknown) => RawFrame[]): void {
   const json = JSON as JSON & { [WRAPPED]?: boolean };
   if (json[WRAPPED]) return;
-  const original = JSON.parse;
+  type Reviver = (this: unknown, key: string, value: unknown) => unknown;
+  const original = JSON.parse as (this: unknown, text: string, reviver?: Reviver) => unknown;
   // This module's file: the probe bundle, or the source under a test runner.
   const ownLine = `(${__filename}:`;
   // A method (not an arrow) so `this` is JSON as in the original call: the engine's frame for the
   // real parse then reads `at JSON.parse (<anonymous>)` exactly as without the probe.
   const wrapper = {
-    parse(this: unknown, text: string, reviver?: (this: unknown, key: string, value: unknown) => unknown): unknown {
+    parse(this: unknown, text: string, reviver?: Reviver): unknown {
       try {
-        if (typeof text !== 'string' || text.length < BIG_TEXT || inProgress) return original.call(this, text, reviver as Parameters<typeof JSON.parse>[1]);
+        if (typeof text !== 'string' || text.length < BIG_TEXT || inProgress) return original.call(this, text, reviver);
         const startHr = hrMs();
         inProgress = 'JSON.parse';
         try {
-          return original.call(this, text, reviver as Parameters<typeof JSON.parse>[1]);
+          return original.call(this, text, reviver);
         } finally {
           // Still marked in progress while recording: a look that runs in between sees the wrapper.
           const endHr = hrMs();

@@ -2,7 +2,7 @@
  * The probe's options, read once from STALLSCOPE_OPTIONS and normalised. A malformed value never
  * throws: it makes the probe inert (no url = nowhere to report = do nothing).
  */
-import { DEFAULT_THRESHOLD_MS, MAX_THRESHOLD_MS, MIN_THRESHOLD_MS, PROBE_OPTIONS_ENV, type ProbeOptions, type RequestContextMode } from '../shared/protocol';
+import { DEFAULT_THRESHOLD_MS, MAX_THRESHOLD_MS, MIN_THRESHOLD_MS, PROBE_OPTIONS_ENV, type GcMode, type ProbeOptions, type RequestContextMode } from '../shared/protocol';
 
 /** worker_threads environment-data key under which the main thread passes its options to workers. */
 export const OPTIONS_ENV_DATA = 'stallscope.options';
@@ -17,7 +17,7 @@ export interface ResolvedOptions {
   /** Main-thread heartbeat period: fast enough that a normal beat gap stays well under the threshold. */
   heartbeatMs: number;
   requestContext: RequestContextMode;
-  gc: 'always' | 'on-demand';
+  gc: GcMode;
 }
 
 export function clampThreshold(ms: unknown): number {

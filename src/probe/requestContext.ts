@@ -14,8 +14,9 @@
  * stall on this thread in the user's code that ran outside any request's synchronous handler (the
  * watchdog judges it and sets I_TRACK in the thread's heartbeat; a request reads it with one load).
  * That stall is named only as far as its async resource tells (a timer; nothing for a promise
- * continuation, which without hooks runs in no resource at all); the ones after it by their request. `always` tracks from the first request (the VS Code extension and
- * `stallscope check` use it: there the exact label matters more than a microsecond).
+ * continuation, which without hooks runs in no resource at all); the ones after it by their request.
+ * `always` tracks from the first request (the VS Code extension and `stallscope check` use it: there
+ * the exact label matters more than a microsecond).
  *
  * The wrapper goes on net.Server.prototype, which http.Server, https.Server (via tls.Server) and
  * http2's compatibility servers all inherit `emit` through: one patch covers them all, and the

@@ -56,7 +56,7 @@ export class RequestLog {
   /** Oldest first; requests are noted into the newest. */
   private readonly open: OpenStall[] = [];
 
-  /** @param hb the thread's heartbeat: the watchdog flags a stall in it (I_STALLED) while it lasts. */
+  /** @param hb the thread's heartbeat: the watchdog flags a stall in it (F_STALLED_BEAT) while it lasts. */
   constructor(private readonly hb: HeartbeatViews) {}
 
   /** An HTTP server began to listen: its connections are where in-flight requests are found. */

@@ -5,7 +5,7 @@
  */
 import { threadId } from 'node:worker_threads';
 import { measureEpochOffset } from './clock';
-import { I_EXIT, observeGc, startHeartbeat } from './heartbeat';
+import { I_EXIT, observeGc, startHeartbeat, type Heartbeat } from './heartbeat';
 import type { ResolvedOptions } from './options';
 import { installRequestContext } from './requestContext';
 import { installSnapshot } from './snapshot';
@@ -13,16 +13,14 @@ import { announceThread } from './threads';
 
 export function startThreadProbe(o: ResolvedOptions): void {
   const epochOffset = measureEpochOffset();
-  const gc = (): void => {
-    try {
-      observeGc(hb.views, epochOffset);
-    } catch {
-      // GC attribution is a nicety
-    }
-  };
-  const hb = startHeartbeat({ heartbeatMs: o.heartbeatMs, thresholdMs: o.thresholdMs, lagIntervalMs: o.lagIntervalMs, onGcWatch: gc });
+  const hb: Heartbeat = startHeartbeat({
+    heartbeatMs: o.heartbeatMs,
+    thresholdMs: o.thresholdMs,
+    lagIntervalMs: o.lagIntervalMs,
+    onGcWatch: () => observeGc(hb.views, epochOffset),
+  });
   installSnapshot(hb.views, { wrapJsonParse: true });
-  if (o.gc === 'always') gc();
+  if (o.gc === 'always') observeGc(hb.views, epochOffset);
   const post = announceThread(threadId, hb.sab);
   installRequestContext({ onListening: (server) => post({ type: 'listening', server }) }, o.requestContext, hb.views.i32);
   process.on('exit', () => {

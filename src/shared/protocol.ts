@@ -63,8 +63,10 @@ export interface ProbeOptions {
    * from the first stall a look could not explain. Recording costs ~1 % CPU and grows V8's young
    * generation (+17 MB RSS on a busy server).
    */
-  gc?: 'always' | 'on-demand';
+  gc?: GcMode;
 }
+
+export type GcMode = 'always' | 'on-demand';
 
 /**
  * `always`: every request is tracked across awaits and timers from the start, so every stall it
@@ -73,7 +75,6 @@ export interface ProbeOptions {
  * request on Node 20 while it is on).
  */
 export type RequestContextMode = 'always' | 'on-demand';
-export const REQUEST_CONTEXT_MODES: readonly RequestContextMode[] = ['always', 'on-demand'];
 
 // ───────────────────────────── shared data shapes ─────────────────────────────
 
