@@ -40,7 +40,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'json', kind: 'flag', help: 'print the JSON report on stdout (the summary stays on stderr)' },
   {
     name: 'track-requests', kind: 'flag',
-    help: 'name the request even in the first stall that runs after an await (tracks every request from the start: ~5 % CPU per request on Node 20; by default tracking starts at the first stall that needs it)',
+    help: 'track requests across awaits from the start, so even the first stall after an await is named (~5 % CPU on Node 20)',
   },
   { name: 'quiet', short: 'q', kind: 'flag', help: 'no summary; errors and refusals are still printed' },
   { name: 'help', short: 'h', kind: 'flag', help: 'show this help' },
