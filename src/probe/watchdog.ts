@@ -120,6 +120,8 @@ const ONGOING_UPDATE_MS = 1000;
 /** After a stall ended, how long to wait for a capture still in flight (a native call returning late). */
 const CAPTURE_GRACE_MS = 500;
 const MAX_ARG = 1024;
+/** Looks after a late first one, LATE_END_MS apart, while the thread stays blocked. */
+const MAX_LATE_RETRIES = 3;
 /** How long a reported stall is re-checked against GC records that arrive after it. */
 const GC_RECHECK_MS = 2000;
 
@@ -137,7 +139,7 @@ interface StallState {
   /** The first look, requested at detection; resolves when it is in (or failed). */
   capture: Promise<void> | undefined;
   first: Look | undefined;
-  /** A second look, taken when the first was late and the thread stayed blocked. */
+  /** The first prompt look after a late first one, taken while the thread stayed blocked. */
   second: Look | undefined;
   /** The first look came back stale: the loop had already turned. */
   stale: boolean;
@@ -708,19 +710,29 @@ class Watchdog {
       }
       s.first = first;
       if (first.delayMs <= LATE_MS) return this.liveUpdate(t, s);
-      // The snapshot ran only once a non-interruptible call returned. If the thread stays blocked,
-      // what blocks it now is interruptible code: a second look shows it.
-      const again = setTimeout(() => {
-        if (!this.stillBlocked(t, s)) return;
-        this.look(t, s).then((second) => {
-          if (second && !second.result.stale && second.delayMs <= LATE_MS) {
-            s.second = second;
-            this.liveUpdate(t, s);
-          }
-        }, () => undefined);
-      }, LATE_END_MS);
-      again.unref();
+      // The snapshot ran only once a non-interruptible call returned, or the thread was held up by
+      // something the runqueue time does not show. If it stays blocked, a later look shows it.
+      this.lookAgain(t, s, MAX_LATE_RETRIES);
     }, () => undefined);
+  }
+
+  /**
+   * Looks again LATE_END_MS later while the thread stays blocked, until a look is prompt (kept as
+   * the second look) or `left` runs out: a block made of non-interruptible calls keeps every look
+   * late, and then no culprit is better than a line near it.
+   */
+  private lookAgain(t: ThreadWatch, s: StallState, left: number): void {
+    if (left <= 0) return;
+    const again = setTimeout(() => {
+      if (!this.stillBlocked(t, s)) return;
+      this.look(t, s).then((next) => {
+        if (!next || next.result.stale) return;
+        if (next.delayMs > LATE_MS) return this.lookAgain(t, s, left - 1);
+        s.second = next;
+        this.liveUpdate(t, s);
+      }, () => undefined);
+    }, LATE_END_MS);
+    again.unref();
   }
 
   private stillBlocked(t: ThreadWatch, s: StallState): boolean {
