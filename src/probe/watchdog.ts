@@ -52,7 +52,7 @@ import { LagSeries, type LagCursor } from './lagSeries';
 import { LATE_MS, LATE_END_MS, judgeLooks, type Look } from './looks';
 import { heartbeatFor, clampThreshold, type ResolvedOptions } from './options';
 import { PauseTracker } from './pauses';
-import { readSchedstat, type SchedTimes } from './threadState';
+import { inSyncCall, readSchedstat, type SchedTimes } from './threadState';
 import { SourceMapResolver } from './sourceMaps';
 import { THREADS_CHANNEL, isThreadsMessage } from './threads';
 import { Transport } from './transport';
@@ -340,8 +340,25 @@ class Watchdog {
     if (!st) return false;
     const prev = this.parkedCpu;
     this.parkedCpu = st;
-    if (DEBUG && prev && st.cpuMs - prev.cpuMs >= PARKED_IDLE_CPU_MS) debug(() => `parked loop used ${(st.cpuMs - prev.cpuMs).toFixed(2)} ms cpu`);
-    return !prev || st.cpuMs - prev.cpuMs < PARKED_IDLE_CPU_MS; // the first look takes the baseline
+    // The first look takes the baseline.
+    return prev ? this.idleSince(prev, st) : !this.inSyncCall();
+  }
+
+  /** The parked loop used (almost) no CPU since `prev` and sleeps in its event loop now. */
+  private idleSince(prev: SchedTimes, st: SchedTimes): boolean {
+    const used = st.cpuMs - prev.cpuMs;
+    if (used >= PARKED_IDLE_CPU_MS) {
+      debug(() => `parked loop used ${used.toFixed(2)} ms cpu`);
+      return false;
+    }
+    return !this.inSyncCall();
+  }
+
+  /** A loop that uses no CPU is idle only when it sleeps in epoll: Atomics.wait or a sync read uses none either. */
+  private inSyncCall(): boolean {
+    if (!inSyncCall(process.pid)) return false;
+    debug(() => 'parked loop sleeps in a synchronous call');
+    return true;
   }
 
   /**
@@ -583,8 +600,8 @@ class Watchdog {
       if (Atomics.wait(i32, I_WAKE, 0, Math.min(step, until - now)) !== 'timed-out') return 'woken';
       if (Atomics.load(i32, I_PARKED) !== 1) return 'due';
       const st = readSchedstat(process.pid);
-      // Activity: leave the baseline as it is, so the next regular look sees the CPU it used.
-      if (!st || st.cpuMs - this.parkedCpu.cpuMs >= PARKED_IDLE_CPU_MS) return 'due';
+      // Activity: leave the baseline as it is, so the next regular look sees it too.
+      if (!st || !this.idleSince(this.parkedCpu, st)) return 'due';
       this.parkedCpu = st;
       t.idleSeenHr = hrMs();
     }
@@ -642,7 +659,7 @@ class Watchdog {
         t.unparkSent = true;
         t.unparkSentHr = now;
         t.unparkBeat = beat;
-        debug(() => `unpark: the parked loop ran (${this.parkedCpu ? 'cpu moved' : '?'})`);
+        debug(() => 'unpark: the parked loop ran, or sleeps in a synchronous call');
         parentPort?.postMessage({ type: 'unpark' });
       }
       // A loop that is merely busy honours the unpark within a turn; only one that does not is stuck.

@@ -115,6 +115,25 @@ describe('probe across program shapes', () => {
     assert.ok(idleSpan.every((l) => l.maxMs === 0 || l.maxMs < 5));
   });
 
+  it('a block in Atomics.wait that starts from idle is caught with its culprit: no CPU moves, but the loop sleeps outside epoll', async () => {
+    const file = join(FIXTURES, 'parked.js');
+    const p = await runToEnd(host, file, { env: { IDLE_MS: '800', BLOCK: 'wait', BLOCK_MS: '200' } });
+    const s = onlyStall(host, p, 'after-idle');
+    assert.deepEqual(s.culprit && { file: s.culprit.file, line: s.culprit.line, column: s.culprit.column }, expectedLocation(file, 'after-idle-wait'));
+    assert.deepEqual(s.cause, { kind: 'native', api: 'Atomics.wait' });
+    assert.deepEqual(s.handler, { kind: 'timer', label: 'setTimeout' });
+  });
+
+  it("a parked loop's small work before a block (an interval's ticks) is not counted in the block's duration", async () => {
+    // ~50 ticks of 0.2 ms while parked, each a loop turn of its own: without a beat at those turns
+    // the block's gap counts them (measured +9 to +10 ms; with them, +0.4 ms).
+    const p = await runToEnd(host, join(FIXTURES, 'parked.js'), { env: { IDLE_MS: '2500', TICK_BUSY_MS: '0.2' } });
+    const t = p.truth().find((x) => x.kind === 'after-idle')!;
+    const s = onlyStall(host, p, 'after-idle');
+    const err = s.durationMs - t.durationMs;
+    assert.ok(err >= -1 && err <= 4, `reported ${s.durationMs} ms for a ${t.durationMs.toFixed(2)} ms block (${err.toFixed(2)} ms off)`);
+  });
+
   it('an endless loop is reported while it runs, with its culprit; killing the process closes it', async () => {
     const file = join(FIXTURES, 'long.js');
     const p = spawnProbed(file, [], { host, env: { BLOCK_MS: '1e9' } });
