@@ -88,6 +88,17 @@ export function findGap(v: HeartbeatViews, prevBeat: number): GapRecord | undefi
   return undefined;
 }
 
+/** The gap records still in the ring that began at or after `beat`, oldest first. */
+export function gapsSince(v: HeartbeatViews, beat: number): GapRecord[] {
+  const n = Atomics.load(v.i32, I_GAPS);
+  const out: GapRecord[] = [];
+  for (let k = Math.max(0, n - GAP_SLOTS); k < n; k++) {
+    const at = GAP_BASE + (k % GAP_SLOTS) * GAP_STRIDE;
+    if (v.f64[at] >= beat) out.push({ prevBeat: v.f64[at], endBeat: v.f64[at + 1], activeMs: v.f64[at + 2] });
+  }
+  return out;
+}
+
 /** Lag samples written since `seen` (a counter the reader keeps); returns the new counter. */
 export function readLag(v: HeartbeatViews, seen: number, out: LagRecord[]): number {
   const n = Atomics.load(v.i32, I_LAGS);
@@ -189,6 +200,8 @@ export interface HeartbeatOptions {
 
 /** Fully idle beats in a row (100 ms) before the heartbeat parks (when the watchdog allows it). */
 const PARK_AFTER_BEATS = 10;
+/** A turn of a parked loop busy this long resumes the heartbeat (GC idle tasks, a timer's tick stay under it). */
+const TURN_BUSY_MS = 1;
 /** Marks a lag record that covers a parked span. */
 export const PARKED_SPAN = -1;
 
@@ -285,7 +298,8 @@ export function startHeartbeat(o: HeartbeatOptions): Heartbeat {
    * Parking: a loop idle for several beats stops its timer, so an idle program is not woken 100
    * times a second (a timer wake costs ~50-100 µs of CPU on a small VM: 100 Hz alone would be ~1 %
    * of a core). Only when the watchdog can see this thread sit in its event loop by other means
-   * (I_PARK_OK); it wakes the heartbeat as soon as the thread is busy again.
+   * (I_PARK_OK, where /proc says in which call it sleeps); the thread or the watchdog resumes the
+   * heartbeat as soon as the thread is busy again.
    */
   const park = (): void => {
     disarm();
@@ -301,13 +315,15 @@ export function startHeartbeat(o: HeartbeatOptions): Heartbeat {
    * an unref'd immediate: it wakes nothing itself (measured: 10 runs a second beside a 100 ms
    * interval, none in a loop that sleeps). Without it, a block that starts from idle would count
    * every small task since the heartbeat parked (a 20 ms interval ticking 0.1 ms: +14 ms measured
-   * after 2.5 s). A turn that may have blocked leaves the beat alone: the unpark records that gap.
+   * after 2.5 s). A turn busy for TURN_BUSY_MS or more unparks: the loop is active again (or it
+   * was blocked, and the unpark's beat records that gap).
    */
   const onTurn = (): void => {
     turnHook = undefined;
     try {
       if (stopped || Atomics.load(v.i32, I_PARKED) !== 1) return;
-      if (hrMs() - lastBeat - (idleMs() - lastIdle) < f[F_THRESHOLD]) beat(false);
+      if (hrMs() - lastBeat - (idleMs() - lastIdle) >= TURN_BUSY_MS) return unpark();
+      beat(false);
       armTurnHook();
     } catch {
       // never throw into the app's loop
@@ -317,6 +333,27 @@ export function startHeartbeat(o: HeartbeatOptions): Heartbeat {
     if (turnHook || stopped) return;
     turnHook = setImmediate(onTurn);
     turnHook.unref();
+  }
+
+  /** Resumes the heartbeat: a request, a busy turn, or the watchdog saw the loop out of its sleep. */
+  function unpark(): void {
+    try {
+      if (Atomics.load(v.i32, I_PARKED) !== 1 || stopped) return;
+      beat(false);
+      const now = f[F_BEAT];
+      // The parked span goes into the lag ring as one record (marked by p50 = -1): no delay was
+      // measured, the loop was idle; the watchdog cuts it into the series' 100 ms samples.
+      writeLag(now, f[F_IDLE], PARKED_SPAN, 0, 0);
+      idleBeats = 0;
+      f[F_UNPARKED_AT] = now;
+      Atomics.store(v.i32, I_PARKED, 0);
+      arm();
+      // Beat again once this turn's callbacks are done (the request that woke it): a block that
+      // starts in a later turn (a timer it set, its await) then does not count the request's work.
+      setImmediate(settle).unref();
+    } catch {
+      // never throw into the app's loop
+    }
   }
 
   const settle = (): void => {
@@ -355,25 +392,7 @@ export function startHeartbeat(o: HeartbeatOptions): Heartbeat {
         // ignore
       }
     },
-    unpark: () => {
-      try {
-        if (Atomics.load(v.i32, I_PARKED) !== 1 || stopped) return;
-        beat(false);
-        const now = f[F_BEAT];
-        // The parked span goes into the lag ring as one record (marked by p50 = -1): no delay was
-        // measured, the loop was idle; the watchdog cuts it into the series' 100 ms samples.
-        writeLag(now, f[F_IDLE], PARKED_SPAN, 0, 0);
-        idleBeats = 0;
-        f[F_UNPARKED_AT] = now;
-        Atomics.store(v.i32, I_PARKED, 0);
-        arm();
-        // Beat again once this turn's callbacks are done (the request that woke it): a block that
-        // starts in a later turn (a timer it set, its await) then does not count the request's work.
-        setImmediate(settle).unref();
-      } catch {
-        // ignore
-      }
-    },
+    unpark,
     stop: () => {
       stopped = true;
       disarm();

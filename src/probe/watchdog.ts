@@ -41,6 +41,7 @@ import {
   I_TRACK,
   I_WAKE,
   findGap,
+  gapsSince,
   gcCount,
   gcTimeWithin,
   views,
@@ -52,7 +53,7 @@ import { LagSeries, type LagCursor } from './lagSeries';
 import { LATE_MS, LATE_END_MS, judgeLooks, type Look } from './looks';
 import { heartbeatFor, clampThreshold, type ResolvedOptions } from './options';
 import { PauseTracker } from './pauses';
-import { inSyncCall, readSchedstat, type SchedTimes } from './threadState';
+import { epollWaitFd, readSchedstat, type SchedTimes } from './threadState';
 import { SourceMapResolver } from './sourceMaps';
 import { THREADS_CHANNEL, isThreadsMessage } from './threads';
 import { Transport } from './transport';
@@ -111,8 +112,6 @@ const STALL_POLL_MS = 10;
 const PARKED_POLL_MS = 100;
 /** How long a parked loop seen busy gets to resume its heartbeat before it counts as stuck. */
 const UNPARK_GRACE_MS = 5;
-/** CPU a parked loop may use between two looks and still count as idle (GC idle tasks, a stray wake). */
-const PARKED_IDLE_CPU_MS = 1;
 const LAG_FLUSH_MS = 500;
 /** The longest the watchdog dozes (Atomics.wait) before it gives its event loop a turn. */
 const DOZE_MAX_MS = 500;
@@ -183,8 +182,8 @@ interface ThreadWatch {
   idleSeenHr: number;
   unparkSent: boolean;
   unparkSentHr: number;
-  /** The parked beat an unpark was sent for: its gap record tells what the loop did meanwhile. */
-  unparkBeat: number;
+  /** The beat last seen while parked: the gap records after it tell what the loop did meanwhile. */
+  parkedBeat: number;
 }
 
 /** STALLSCOPE_DEBUG=1: the watchdog explains its decisions on stderr (development aid only). */
@@ -275,7 +274,7 @@ class Watchdog {
     if (Atomics.load(mainV.i32, I_EXIT) === 1) return this.ack();
     // The main loop may park its heartbeat while idle if we can see its CPU time without it
     // (not in process: a test's measurement should not first have to wake the heartbeat).
-    if (!this.d.inProcess && readSchedstat(process.pid)) Atomics.store(mainV.i32, I_PARK_OK, 1);
+    if (!this.d.inProcess && epollWaitFd(process.pid) !== undefined) Atomics.store(mainV.i32, I_PARK_OK, 1);
     // The poll timer first: an inspector session does not keep this thread alive.
     this.schedule(0);
     this.watchExit();
@@ -329,36 +328,30 @@ class Watchdog {
 
   private readonly pendingNames = new Map<number, string | undefined>();
   /**
-   * A parked main loop's CPU time at the last look: if it did not move (by more than
-   * PARKED_IDLE_CPU_MS), the loop sat idle in between.
+   * How often the main thread was seen waiting on each epoll instance, and the one it waits on
+   * most: its event loop's (the process has several: the platform's, the inspector's, spawnSync's
+   * own loop, made before or after it). A wrong first guess is outvoted within two looks.
    */
-  private parkedCpu: SchedTimes | undefined;
+  private readonly epollSeen = new Map<number, number>();
+  private loopFd = -1;
 
-  /** The main thread has been idle since the last look (parked heartbeat). */
-  private stillIdle(): boolean {
-    const st = readSchedstat(process.pid);
-    if (!st) return false;
-    const prev = this.parkedCpu;
-    this.parkedCpu = st;
-    // The first look takes the baseline.
-    return prev ? this.idleSince(prev, st) : !this.inSyncCall();
-  }
-
-  /** The parked loop used (almost) no CPU since `prev` and sleeps in its event loop now. */
-  private idleSince(prev: SchedTimes, st: SchedTimes): boolean {
-    const used = st.cpuMs - prev.cpuMs;
-    if (used >= PARKED_IDLE_CPU_MS) {
-      debug(() => `parked loop used ${used.toFixed(2)} ms cpu`);
+  /**
+   * The parked main loop sleeps in its own epoll: idle. Its CPU time cannot tell: a loop blocked in
+   * Atomics.wait, a sync read or spawnSync uses none either. The loop's own turns beat on their own
+   * while it is parked (heartbeat.ts), so a short task between two looks needs no look to be seen.
+   */
+  private loopIdle(): boolean {
+    const fd = epollWaitFd(process.pid);
+    if (fd === undefined || fd < 0) {
+      debug(() => 'the parked loop runs, or sleeps in a synchronous call');
       return false;
     }
-    return !this.inSyncCall();
-  }
-
-  /** A loop that uses no CPU is idle only when it sleeps in epoll: Atomics.wait or a sync read uses none either. */
-  private inSyncCall(): boolean {
-    if (!inSyncCall(process.pid)) return false;
-    debug(() => 'parked loop sleeps in a synchronous call');
-    return true;
+    const n = (this.epollSeen.get(fd) ?? 0) + 1;
+    if (this.epollSeen.size >= 64 && n === 1) this.epollSeen.clear(); // one-off loops (spawnSync) add up
+    this.epollSeen.set(fd, n);
+    if (fd !== this.loopFd && n > (this.epollSeen.get(this.loopFd) ?? 0)) this.loopFd = fd;
+    if (fd !== this.loopFd) debug(() => `the parked loop sleeps in another loop's epoll (${fd}, its own is ${this.loopFd})`);
+    return fd === this.loopFd;
   }
 
   /**
@@ -414,7 +407,7 @@ class Watchdog {
       idleSeenHr: 0,
       unparkSent: false,
       unparkSentHr: 0,
-      unparkBeat: 0,
+      parkedBeat: 0,
     };
     v.f64[F_THRESHOLD] = this.threshold;
     this.threads.set(threadId, t);
@@ -566,7 +559,7 @@ class Watchdog {
    */
   private dozeRunning(): 'no' | 'due' | 'woken' {
     if (!this.mayDoze()) return 'no';
-    for (const t of this.threads.values()) if (t.stall || t.unparkSent || t.unparkBeat || t.gone) return 'no';
+    for (const t of this.threads.values()) if (t.stall || t.unparkSent || t.parkedBeat || t.gone) return 'no';
     const until = Math.min(hrMs() + DOZE_MAX_MS, this.nextLagFlush);
     const wake = this.main.v.i32;
     for (;;) {
@@ -593,17 +586,14 @@ class Watchdog {
     const t = this.main;
     const i32 = t.v.i32;
     if (this.threads.size !== 1 || t.stall || t.unparkSent || !this.mayDoze()) return 'no';
-    if (Atomics.load(i32, I_PARKED) !== 1 || !this.parkedCpu) return 'no';
+    if (Atomics.load(i32, I_PARKED) !== 1) return 'no';
     const step = Math.min(PARKED_POLL_MS, this.threshold + 1);
     const until = Math.min(hrMs() + DOZE_MAX_MS, this.nextLagFlush);
     for (let now = hrMs(); now < until; now = hrMs()) {
       if (Atomics.wait(i32, I_WAKE, 0, Math.min(step, until - now)) !== 'timed-out') return 'woken';
-      if (Atomics.load(i32, I_PARKED) !== 1) return 'due';
-      const st = readSchedstat(process.pid);
-      // Activity: leave the baseline as it is, so the next regular look sees it too.
-      if (!st || !this.idleSince(this.parkedCpu, st)) return 'due';
-      this.parkedCpu = st;
+      if (Atomics.load(i32, I_PARKED) !== 1 || !this.loopIdle()) return 'due';
       t.idleSeenHr = hrMs();
+      t.parkedBeat = t.v.f64[F_BEAT];
     }
     return 'due';
   }
@@ -644,30 +634,29 @@ class Watchdog {
     const parked = Atomics.load(t.v.i32, I_PARKED) === 1;
     if (!parked) {
       t.unparkSent = false;
-      if (t.unparkBeat && !s) this.missedWhileParked(t);
+      if (t.parkedBeat && !s) this.missedWhileParked(t);
     }
     // The last evidence that the loop turned: its beat, or (parked) the last time it was seen idle.
     let since = beat;
     if (parked && !s) {
       since = Math.max(beat, t.v.f64[F_PARKED_AT], t.idleSeenHr);
+      t.parkedBeat = beat;
       if (!t.unparkSent) {
-        if (this.stillIdle()) {
+        if (this.loopIdle()) {
           t.idleSeenHr = now;
           return now + Math.min(PARKED_POLL_MS, this.threshold + 1);
         }
-        // It ran since the last look: beat again (if it is blocked, this waits, and the stall shows below).
+        // It is not asleep in its loop: beat again (if it is blocked, this waits, and the stall shows below).
         t.unparkSent = true;
         t.unparkSentHr = now;
-        t.unparkBeat = beat;
-        debug(() => 'unpark: the parked loop ran, or sleeps in a synchronous call');
         parentPort?.postMessage({ type: 'unpark' });
       }
       // A loop that is merely busy honours the unpark within a turn; only one that does not is stuck.
       if (now - t.unparkSentHr < UNPARK_GRACE_MS) return Math.max(t.unparkSentHr + UNPARK_GRACE_MS, Math.min(now + STALL_POLL_MS, since + this.threshold + 1));
-    } else this.parkedCpu = undefined;
+    }
     if (!s) {
       if (now - since <= this.threshold) return parked ? Math.min(now + STALL_POLL_MS, since + this.threshold + 1) : beat + this.threshold + 1;
-      t.unparkBeat = 0; // the stall's own end reads that gap record
+      t.parkedBeat = 0; // the stall's own end reads that gap record
       this.begin(t, beat, since, now);
       return now + STALL_POLL_MS;
     }
@@ -699,17 +688,19 @@ class Watchdog {
   }
 
   /**
-   * A parked loop ran, and had finished before a look could catch it busy past the threshold (a
-   * block of about the threshold's length right after a look). The heartbeat's record of the parked
-   * gap still knows how long it was busy: if that was a stall, report it, without a stack.
+   * A parked loop was unparked (a request, a busy turn, the watchdog) after a block that had
+   * finished before a look could catch it past the threshold (a block of about the threshold's
+   * length right after a look). The heartbeat's gap records still know how long it was busy: if
+   * that was a stall, report it, without a stack.
    */
   private missedWhileParked(t: ThreadWatch): void {
-    const g = findGap(t.v, t.unparkBeat);
-    t.unparkBeat = 0;
-    if (!g || g.activeMs < this.threshold) return;
-    const s = newStall(t, ++t.seq, g.prevBeat, g.endBeat - g.activeMs, g.endBeat, false, undefined);
-    if (t.pauses.overlapping(s.sinceHr, g.endBeat)) return;
-    this.send(t, s, { startHr: s.sinceHr, durationMs: g.activeMs });
+    const gaps = gapsSince(t.v, t.parkedBeat);
+    t.parkedBeat = 0;
+    for (const g of gaps) {
+      if (g.activeMs < this.threshold) continue;
+      const s = newStall(t, ++t.seq, g.prevBeat, g.endBeat - g.activeMs, g.endBeat, false, undefined);
+      if (!t.pauses.overlapping(s.sinceHr, g.endBeat)) this.send(t, s, { startHr: s.sinceHr, durationMs: g.activeMs });
+    }
   }
 
   private begin(t: ThreadWatch, beat: number, since: number, now: number): void {
