@@ -7,7 +7,8 @@
  * - the stall ended soon after the look (within LATE_END_MS): late if it took over SOON_MS;
  * - the stall went on: late if it took over LATE_MS of the thread's own time (known only where the
  *   OS reports runqueue time; otherwise a slow look followed by more blocking is taken for a thread
- *   that merely waited for a CPU, and trusted).
+ *   that merely waited for a CPU, and trusted). A late first look is followed by more, while the
+ *   block lasts (watchdog.ts), until one is prompt.
  * A late look's stack is still right when the blocking call's JS wrapper is on it (see frames.ts).
  *
  * Under a debugger (js-debug attached to the inspector) every look is slow, ~56 ms measured in
@@ -19,7 +20,14 @@ import { interpretCapture, type Interpretation, type LocationResolver } from './
 import type { SnapshotResult } from './snapshot';
 
 export const SOON_MS = 0.8;
-export const LATE_MS = 2;
+/**
+ * A look the block went on after: on an idle machine JavaScript services it within ~0.5 ms; on a
+ * loaded one (two CPU hogs on two cores) 2-4 ms, some up to 14, runqueue time taken out (the
+ * inspector's and GC's helper threads wait for a CPU too, which the thread's runqueue does not
+ * show). Over 5 ms it waited for a call V8 cannot interrupt; the code it then shows went on
+ * blocking for LATE_END_MS at least, so a shorter call before it is the lesser part anyway.
+ */
+export const LATE_MS = 5;
 export const LATE_END_MS = 15;
 
 /** One look at the blocked stack. */

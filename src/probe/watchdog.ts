@@ -757,10 +757,12 @@ class Watchdog {
   private look(t: ThreadWatch, s: StallState): Promise<Look | undefined> {
     const link = this.link;
     if (!link) return Promise.resolve(undefined);
-    const requestedHr = hrMs();
     // Only the main thread's kernel thread id is known (it is the pid); workers fall back to wall time.
     const sched0: SchedTimes | undefined = t.threadId === 0 ? readSchedstat(process.pid) : undefined;
     const p = t.threadId === 0 ? link.captureMain(s.beat) : link.captureWorker(t.threadId, s.beat);
+    // Timed once the request is queued to the thread (synchronously, above): if this thread lost
+    // its CPU before that, as on a loaded machine, the look is not late for it.
+    const requestedHr = hrMs();
     return p.then((result) => {
       if (!result) return undefined;
       const sched1 = sched0 ? readSchedstat(process.pid) : undefined;
