@@ -270,7 +270,7 @@ describe('request context and GC recording on demand (the defaults)', () => {
     p = spawnProbed(SERVER, [], { host, nodeArgs: ['--expose-gc'] });
     const port = Number((await p.waitForOutput(/listening (\d+)/))[1]);
     await sleep(200);
-    for (const kind of ['busy', 'timer', 'async-busy', 'async-busy', 'deferred', 'gc', 'gc']) {
+    for (const kind of ['busy', 'timer', 'async-busy', 'async-busy', 'async-busy', 'deferred', 'gc', 'gc', 'gc']) {
       await httpGet(port, `/${kind}`);
       await sleep(kind === 'timer' || kind === 'deferred' ? 400 : 200);
     }
@@ -300,17 +300,22 @@ describe('request context and GC recording on demand (the defaults)', () => {
     assert.deepEqual(stallOf('timer').handler, { kind: 'timer', label: 'setInterval' });
   });
 
-  it('the first stall after an await has no handler (nothing carried it there); from then on requests are tracked', () => {
-    const first = stallOf('async-busy', 0);
+  it('the first stall after an await has no handler (nothing carried it there); from the first one with a culprit on, requests are tracked', () => {
+    const after = [0, 1, 2].map((n) => stallOf('async-busy', n));
     // Without async hooks a microtask runs in no async resource at all: unknown, not a guess.
-    assert.equal(first.handler, null);
-    assert.ok(first.culprit, `the culprit line does not depend on tracking: ${describeStall(first)}`);
-    assert.deepEqual(stallOf('async-busy', 1).handler, { kind: 'http', label: 'GET /async-busy' });
+    assert.equal(after[0].handler, null, describeStall(after[0]));
+    // Tracking starts from a stall whose look found the user's line (a look can come back late on a
+    // loaded machine, and then it has none): usually the first.
+    const k = after.findIndex((s) => s.culprit);
+    assert.ok(k >= 0, `no look found the line: ${after.map(describeStall).join('; ')}`);
+    assert.deepEqual(after[k].culprit && { file: after[k].culprit.file, line: after[k].culprit.line }, { file: SERVER, line: expectedLocation(SERVER, 'async-busy')?.line });
+    for (const s of after.slice(k + 1)) assert.deepEqual(s.handler, { kind: 'http', label: 'GET /async-busy' }, describeStall(s));
+    assert.ok(k < 2, 'tracking started in time to be seen');
     assert.deepEqual(stallOf('deferred').handler, { kind: 'http', label: 'GET /deferred' });
   });
 
-  it('GC pauses are recorded from the first stall a look could not explain: the next GC stall says gc', () => {
-    const gcs = [stallOf('gc', 0), stallOf('gc', 1)];
+  it('GC pauses are recorded from the first stall a look could not explain: the GC stalls after it say gc', () => {
+    const gcs = [0, 1, 2].map((n) => stallOf('gc', n));
     // Normally the first GC stall is that stall; any stall without a culprit (a look that lost its
     // race on a loaded machine) starts the recording as well, and then it starts there.
     const ordered = [...stalls].sort((a, b) => a.startMs - b.startMs);
@@ -319,7 +324,9 @@ describe('request context and GC recording on demand (the defaults)', () => {
     for (const s of gcs.filter((g) => g.startMs <= firstUnexplained.startMs)) {
       assert.notDeepEqual(s.cause, { kind: 'gc' }, `nothing recorded GC pauses before ${describeStall(firstUnexplained)}`);
     }
-    assert.deepEqual(gcs[1].cause, { kind: 'gc' }, describeStall(gcs[1]));
+    const later = gcs.filter((g) => g.startMs > firstUnexplained.startMs);
+    assert.ok(later.length >= 1, 'a GC stall after the recording started');
+    assert.deepEqual(later[later.length - 1].cause, { kind: 'gc' }, later.map(describeStall).join('; '));
     // Explained stalls before it (lines of JS, a known call) did not start the recording.
     assert.deepEqual(stallOf('busy').cause, { kind: 'js' });
   });
