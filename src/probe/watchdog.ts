@@ -579,8 +579,8 @@ class Watchdog {
    * in Atomics.wait between its looks instead of going through libuv timers: a look then costs a
    * futex wake and one pread, not a JS timer turn (measured: the timer path was most of the idle
    * cost). It comes back to its event loop at least every DOZE_MAX_MS (socket, channel) and at once
-   * when the thread exits, resumes its heartbeat (a request) or uses CPU. 'due': the regular tick
-   * takes over at once (it sees what ended the doze, or sends the lag).
+   * when the thread exits, resumes its heartbeat (a request, a busy turn) or leaves its epoll.
+   * 'due': the regular tick takes over at once (it sees what ended the doze, or sends the lag).
    */
   private dozeParked(): 'no' | 'due' | 'woken' {
     const t = this.main;
