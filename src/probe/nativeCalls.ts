@@ -14,6 +14,7 @@
  * The wrapper is named `parse` and takes (text, reviver) like the original; an error the parse
  * throws has the wrapper's own line taken out of its stack, so the program's output stays the same.
  */
+import type { Handler } from '../shared/protocol';
 import type { RawFrame } from './snapshot';
 import { hrMs } from './clock';
 
@@ -28,6 +29,11 @@ export interface NativeCall {
   endHr: number;
   /** The call site and its callers, as captured when the call returned. */
   frames: RawFrame[];
+  /**
+   * What it ran for (a request, a timer), as the call returned: the look may run only once the loop
+   * has gone on to the next request in the same turn, and then what runs is not what blocked.
+   */
+  handler: Handler | null;
 }
 
 /** The big call in progress, if any (a look inside the wrapper sees it). */
@@ -46,8 +52,8 @@ export function slowCallEndedSince(sinceHr: number): NativeCall | undefined {
 
 const WRAPPED = Symbol.for('stallscope.jsonParseWrapped');
 
-/** `capture(fn)`: the raw frames below `fn` (the snapshot's own frame capture). */
-export function wrapJsonParse(capture: (skip: (...a: never[]) => unknown) => RawFrame[]): void {
+/** `capture(fn)`: the raw frames below `fn` (the snapshot's own frame capture); `running()`: the handler now. */
+export function wrapJsonParse(capture: (skip: (...a: never[]) => unknown) => RawFrame[], running: () => Handler | null = () => null): void {
   const json = JSON as JSON & { [WRAPPED]?: boolean };
   if (json[WRAPPED]) return;
   type Reviver = (this: unknown, key: string, value: unknown) => unknown;
@@ -67,7 +73,7 @@ export function wrapJsonParse(capture: (skip: (...a: never[]) => unknown) => Raw
         } finally {
           // Still marked in progress while recording: a look that runs in between sees the wrapper.
           const endHr = hrMs();
-          if (endHr - startHr >= SLOW_MS) lastSlow = { api: 'JSON.parse', startHr, endHr, frames: capture(wrapper.parse) };
+          if (endHr - startHr >= SLOW_MS) lastSlow = { api: 'JSON.parse', startHr, endHr, frames: capture(wrapper.parse), handler: running() };
           inProgress = undefined;
         }
       } catch (e) {

@@ -170,7 +170,7 @@ export function installSnapshot(hb: HeartbeatViews, o: SnapshotOptions = {}): vo
   const key = Symbol.for(o.key ?? SNAPSHOT_KEY);
   if (Object.prototype.hasOwnProperty.call(globalThis, key)) return;
   const onBlocked = o.onBlocked;
-  if (o.wrapJsonParse) safe(() => wrapJsonParse(rawFrames), undefined);
+  if (o.wrapJsonParse) safe(() => wrapJsonParse(rawFrames, () => safe(() => currentHandler(), null)), undefined);
   function stallscopeSnapshot(beat?: number): SnapshotResult {
     const t = hrMs();
     if (typeof beat === 'number' && hb.f64[F_BEAT] !== beat) {
@@ -182,7 +182,7 @@ export function installSnapshot(hb: HeartbeatViews, o: SnapshotOptions = {}): vo
     const inCall = nativeInProgress();
     // A slow JSON.parse that returned just now, after the stall began: the look was waiting for it.
     const slow = inCall || typeof beat !== 'number' ? undefined : slowCallEndedSince(beat);
-    if (slow && t - slow.endHr <= NATIVE_LOOK_MS) return { t, threadId, stale: false, frames: slow.frames, handler, native: slow.api };
+    if (slow && t - slow.endHr <= NATIVE_LOOK_MS) return { t, threadId, stale: false, frames: slow.frames, handler: slow.handler, native: slow.api };
     return { t, threadId, stale: false, frames: rawFrames(stallscopeSnapshot), handler, ...(inCall ? { native: inCall } : {}) };
   }
   Object.defineProperty(globalThis, key, { value: stallscopeSnapshot, enumerable: false, configurable: true, writable: false });

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { BIG_TEXT, nativeInProgress, slowCallEndedSince, wrapJsonParse } from '../../src/probe/nativeCalls';
 import { rawFrames } from '../../src/probe/snapshot';
 import { hrMs } from '../../src/probe/clock';
+import type { Handler } from '../../src/shared/protocol';
 
 const original = JSON.parse;
 const bad = '{"a": 1,,}';
@@ -27,7 +28,9 @@ function parseBadHere(): unknown {
 
 describe('JSON.parse wrapper', () => {
   const before = errorOf(parseBadHere);
-  wrapJsonParse(rawFrames);
+  // What the probe's snapshot would name as running (a request, a timer), as the test sets it.
+  let running: Handler | null = null;
+  wrapJsonParse(rawFrames, () => running);
 
   it('is installed once, looks like the original', () => {
     assert.notEqual(JSON.parse, original);
@@ -65,10 +68,13 @@ describe('JSON.parse wrapper', () => {
     const big = JSON.stringify(Array.from({ length: 150_000 }, (_, i) => ({ id: i, name: `n${i}`, tags: ['a', 'b'] })));
     // Slow enough on any machine: several MB, parsed with a reviver that looks inside the parse.
     let seen: string | undefined;
+    running = { kind: 'http', label: 'GET /report' };
     const parsed = JSON.parse(big, function (this: unknown, _k: string, v: unknown) {
       seen ??= nativeInProgress();
       return v;
     }) as unknown[];
+    // The loop may go on to the next request in the same turn before the look runs.
+    running = { kind: 'http', label: 'GET /search' };
     assert.equal(parsed.length, 150_000);
     assert.equal(seen, 'JSON.parse', 'a look during the parse knows it is inside it');
     assert.equal(nativeInProgress(), undefined);
@@ -78,6 +84,7 @@ describe('JSON.parse wrapper', () => {
     assert.ok(slow.endHr - slow.startHr >= 10);
     const site = slow.frames.find((f) => f.file === __filename);
     assert.ok(site, JSON.stringify(slow.frames.slice(0, 3)));
+    assert.deepEqual(slow.handler, { kind: 'http', label: 'GET /report' }, 'what it ran for, not what runs when the look comes');
     assert.equal(slowCallEndedSince(hrMs() + 1), undefined, 'older than asked: not this stall\'s');
   });
 });
