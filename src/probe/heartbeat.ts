@@ -80,12 +80,7 @@ export interface LagRecord {
 
 /** The gap record that ended the stall which began after `prevBeat`, if still in the ring. */
 export function findGap(v: HeartbeatViews, prevBeat: number): GapRecord | undefined {
-  const n = Atomics.load(v.i32, I_GAPS);
-  for (let k = n - 1; k >= 0 && k >= n - GAP_SLOTS; k--) {
-    const at = GAP_BASE + (k % GAP_SLOTS) * GAP_STRIDE;
-    if (v.f64[at] === prevBeat) return { prevBeat, endBeat: v.f64[at + 1], activeMs: v.f64[at + 2] };
-  }
-  return undefined;
+  return gapsSince(v, prevBeat).find((g) => g.prevBeat === prevBeat);
 }
 
 /** The gap records still in the ring that began at or after `beat`, oldest first. */

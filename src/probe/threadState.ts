@@ -21,18 +21,25 @@ export interface SchedTimes {
 }
 
 let broken = process.platform !== 'linux';
-const fds = new Map<number, number>();
+/** Open descriptors by path: opened once, read with a pread from offset 0 each time. */
+const fds = new Map<string, number>();
 const buf = Buffer.alloc(128);
+
+/** Reads /proc/self/task/<tid>/<file> into `buf`; returns the byte count. Throws as fs does. */
+function readTaskFile(tid: number, file: string): number {
+  const path = `/proc/self/task/${tid}/${file}`;
+  let fd = fds.get(path);
+  if (fd === undefined) {
+    fd = openSync(path, 'r');
+    fds.set(path, fd);
+  }
+  return readSync(fd, buf, 0, buf.length, 0);
+}
 
 export function readSchedstat(tid: number): SchedTimes | undefined {
   if (broken) return undefined;
   try {
-    let fd = fds.get(tid);
-    if (fd === undefined) {
-      fd = openSync(`/proc/self/task/${tid}/schedstat`, 'r');
-      fds.set(tid, fd);
-    }
-    const n = readSync(fd, buf, 0, buf.length, 0);
+    const n = readTaskFile(tid, 'schedstat');
     // "<ns on cpu> <ns waiting> <timeslices>": parsed from the bytes, no string split.
     let i = 0;
     let cpu = 0;
@@ -52,7 +59,6 @@ export function readSchedstat(tid: number): SchedTimes | undefined {
 const EPOLL_CALLS: Partial<Record<string, readonly number[]>> = { x64: [232, 281, 441], arm64: [22, 441] };
 const epollCalls = EPOLL_CALLS[process.arch];
 let syscallBroken = process.platform !== 'linux' || !epollCalls;
-const syscallFds = new Map<number, number>();
 
 /**
  * Where a thread of ours sleeps, from /proc/self/task/<tid>/syscall ("<nr> <args in hex> <sp> <pc>",
@@ -64,12 +70,7 @@ const syscallFds = new Map<number, number>();
 export function epollWaitFd(tid: number): number | undefined {
   if (syscallBroken) return undefined;
   try {
-    let fd = syscallFds.get(tid);
-    if (fd === undefined) {
-      fd = openSync(`/proc/self/task/${tid}/syscall`, 'r');
-      syscallFds.set(tid, fd);
-    }
-    const n = readSync(fd, buf, 0, buf.length, 0);
+    const n = readTaskFile(tid, 'syscall');
     if (n === 0 || buf[0] < 48 || buf[0] > 57) return -1;
     let i = 0;
     let nr = 0;

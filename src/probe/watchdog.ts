@@ -554,8 +554,8 @@ class Watchdog {
    * and its timers. On this VM any wake costs ~100 µs of CPU (measured: a bare Atomics.wait timeout
    * in a worker), so the gain is the timer turn on top of it: the watchdog thread went from ~0.12 to
    * ~0.075 µs per request at 35k req/s. The event loop turns only for the lag flush (2/s) and when
-   * woken (I_WAKE: a message from the main thread, a new thread, the exit). Returns 'due' when a look may find a stall, a
-   * thread parked or exited, or the lag is to be sent: the tick goes on at once.
+   * woken (I_WAKE: a message from the main thread, a new thread, the exit). Returns 'due' when a
+   * look may find a stall, a thread parked or exited, or the lag is to be sent: the tick goes on.
    */
   private dozeRunning(): 'no' | 'due' | 'woken' {
     if (!this.mayDoze()) return 'no';

@@ -20,6 +20,25 @@ import { FIXTURES, ProbeHost, ensureProbeBuilt, expectedLocation, httpGet, media
 
 const SERVER = join(FIXTURES, 'server.js');
 
+/** Hits each blocking endpoint in turn; the timer kinds block later, from the loop, so they get longer. */
+async function hitEach(port: number, kinds: readonly string[]): Promise<void> {
+  for (const kind of kinds) {
+    await httpGet(port, `/${kind}`);
+    await sleep(kind === 'timer' || kind === 'deferred' ? 400 : 200);
+  }
+}
+
+/** Stops the fixture through /exit and reads what it timed and what the probe reported. */
+async function stopAndRead(host: ProbeHost, p: Probed, port: number): Promise<{ truth: Truth[]; stalls: Stall[] }> {
+  await httpGet(port, '/exit');
+  const exit = await p.exited;
+  assert.equal(exit.code, 0, `server exited with ${exit.code}: ${p.stderr}`);
+  await waitFor(() => host.disconnected.includes(p.pid), 3000, 'the probe to disconnect');
+  await sleep(50);
+  host.recording.flush();
+  return { truth: p.truth(), stalls: host.stalls(p.pid) };
+}
+
 /** What a failed assertion prints about a stall: enough to tell a lost race from a wrong rule. */
 const describeStall = (s: Stall): string =>
   `stall ${s.id} ${s.durationMs} ms, culprit ${s.culprit ? `${s.culprit.file}:${s.culprit.line}` : 'none'}, ` +
@@ -49,18 +68,8 @@ describe('probe in an HTTP server', () => {
     for (let i = 0; i < 40; i++) await httpGet(port, '/fast');
     await sleep(300);
     quietTo = Date.now();
-    for (const kind of KINDS) {
-      await httpGet(port, `/${kind}`);
-      await sleep(kind === 'timer' || kind === 'deferred' ? 400 : 200);
-    }
-    await httpGet(port, '/exit');
-    const exit = await p.exited;
-    assert.equal(exit.code, 0, `server exited with ${exit.code}: ${p.stderr}`);
-    await waitFor(() => host.disconnected.includes(p.pid), 3000, 'the probe to disconnect');
-    await sleep(50);
-    host.recording.flush();
-    truth = p.truth();
-    stalls = host.stalls(p.pid);
+    await hitEach(port, KINDS);
+    ({ truth, stalls } = await stopAndRead(host, p, port));
   });
 
   after(async () => {
@@ -270,16 +279,8 @@ describe('request context and GC recording on demand (the defaults)', () => {
     p = spawnProbed(SERVER, [], { host, nodeArgs: ['--expose-gc'] });
     const port = Number((await p.waitForOutput(/listening (\d+)/))[1]);
     await sleep(200);
-    for (const kind of ['busy', 'timer', 'async-busy', 'async-busy', 'async-busy', 'deferred', 'gc', 'gc', 'gc']) {
-      await httpGet(port, `/${kind}`);
-      await sleep(kind === 'timer' || kind === 'deferred' ? 400 : 200);
-    }
-    await httpGet(port, '/exit');
-    await p.exited;
-    await waitFor(() => host.disconnected.includes(p.pid), 3000, 'the probe to disconnect');
-    host.recording.flush();
-    truth = p.truth();
-    stalls = host.stalls(p.pid);
+    await hitEach(port, ['busy', 'timer', 'async-busy', 'async-busy', 'async-busy', 'deferred', 'gc', 'gc', 'gc']);
+    ({ truth, stalls } = await stopAndRead(host, p, port));
   });
 
   after(async () => {
