@@ -16,6 +16,7 @@
  * interrupt is on the thread's clock. There a slow look that the block outlasted still shows the
  * blocked stack, so only the "ended soon after the look" rule applies.
  */
+import type { Frame } from '../shared/protocol';
 import { interpretCapture, type Interpretation, type LocationResolver } from './frames';
 import type { SnapshotResult } from './snapshot';
 
@@ -76,4 +77,53 @@ export function judgeLooks(
     return { it: interpretCapture(second.result.frames, probeFile, resolver, false, second.result.native), late, discardFirst: false };
   }
   return { it, late, discardFirst: false };
+}
+
+/**
+ * Looks taken while a long stall lasts, after the first: at most MAX_SAMPLES, each a third of the
+ * stall's age after the previous one (at least LATE_END_MS), so a stall of D ms costs about
+ * log(D / threshold) looks of ~0.5 ms each, on a thread that is blocked anyway. None under a
+ * debugger, where a look costs ~56 ms.
+ */
+export const MAX_SAMPLES = 10;
+
+export function nextSampleInMs(ageMs: number): number {
+  return Math.max(LATE_END_MS, ageMs / 3);
+}
+
+function culpritKey(c: Frame | null | undefined): string | undefined {
+  return c ? `${c.file}:${c.line}:${c.function}` : undefined;
+}
+
+/**
+ * The first look is one moment of the stall. A long stall can be several blocks in one loop turn
+ * (ten queued requests that each hash for 100 ms), and on a loaded machine the first look is drawn
+ * to the moments between them: the watchdog gets a CPU when the blocked thread makes a system call
+ * (writing the last response), so it shows `res.end` or no user code at all while the stall goes on
+ * for 450 ms in the hashing line. So every look with a culprit votes, the first one included, and
+ * the culprit most looks saw wins; a tie keeps the first look's. A look without a culprit (late
+ * with nothing to vouch for its stack, or no user code on it) does not vote.
+ */
+export function preferSamples(
+  base: Interpretation | undefined,
+  samples: readonly Look[],
+  endHr: number,
+  probeFile: string,
+  resolver: LocationResolver | undefined,
+): { it: Interpretation; look: Look } | undefined {
+  const baseKey = culpritKey(base?.culprit);
+  const votes = new Map<string, { n: number; it: Interpretation; look: Look | undefined }>();
+  if (base && baseKey !== undefined) votes.set(baseKey, { n: 1, it: base, look: undefined });
+  for (const look of samples) {
+    const j = judgeLooks(look, undefined, endHr, probeFile, resolver);
+    const key = culpritKey(j.it?.culprit);
+    if (j.discardFirst || !j.it || key === undefined) continue;
+    const v = votes.get(key);
+    if (v) v.n++;
+    else votes.set(key, { n: 1, it: j.it, look });
+  }
+  // Map order is insertion order: the first look's culprit, then the others as first seen.
+  let best: { n: number; it: Interpretation; look: Look | undefined } | undefined;
+  for (const v of votes.values()) if (!best || v.n > best.n) best = v;
+  return best?.look ? { it: best.it, look: best.look } : undefined;
 }

@@ -13,6 +13,7 @@ import { hrMs } from './clock';
 import { F_BEAT, type HeartbeatViews } from './heartbeat';
 import { nativeInProgress, slowCallEndedSince, wrapJsonParse } from './nativeCalls';
 import { currentRequest, requestLabel, type RequestLike } from './requestContext';
+import { readSchedstat } from './threadState';
 
 export const SNAPSHOT_KEY = 'stallscope.snapshot';
 /** A look waiting on a call V8 cannot interrupt runs at the first interrupt check after it: within this. */
@@ -44,6 +45,12 @@ export interface SnapshotResult {
   handler: Handler | null;
   /** The frames are the call site of this call V8 could not interrupt (see nativeCalls.ts), though the look ran after it. */
   native?: string;
+  /**
+   * The thread's runqueue time as the snapshot ran (Linux, main thread): read here, not when the
+   * answer reaches the watchdog, where a loaded machine adds the runqueue time of the blocking that
+   * went on after the look and makes a late look seem prompt.
+   */
+  runqueueMs?: number;
 }
 
 interface CallSiteLike {
@@ -182,8 +189,10 @@ export function installSnapshot(hb: HeartbeatViews, o: SnapshotOptions = {}): vo
     const inCall = nativeInProgress();
     // A slow JSON.parse that returned just now, after the stall began: the look was waiting for it.
     const slow = inCall || typeof beat !== 'number' ? undefined : slowCallEndedSince(beat);
-    if (slow && t - slow.endHr <= NATIVE_LOOK_MS) return { t, threadId, stale: false, frames: slow.frames, handler: slow.handler, native: slow.api };
-    return { t, threadId, stale: false, frames: rawFrames(stallscopeSnapshot), handler, ...(inCall ? { native: inCall } : {}) };
+    const runqueueMs = threadId === 0 ? readSchedstat(process.pid)?.runqueueMs : undefined;
+    const sched = runqueueMs === undefined ? {} : { runqueueMs };
+    if (slow && t - slow.endHr <= NATIVE_LOOK_MS) return { t, threadId, stale: false, frames: slow.frames, handler: slow.handler, native: slow.api, ...sched };
+    return { t, threadId, stale: false, frames: rawFrames(stallscopeSnapshot), handler, ...(inCall ? { native: inCall } : {}), ...sched };
   }
   Object.defineProperty(globalThis, key, { value: stallscopeSnapshot, enumerable: false, configurable: true, writable: false });
 }

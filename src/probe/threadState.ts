@@ -13,7 +13,11 @@
  * (idle) main loop is still idle. An idle loop sleeps in its epoll; a loop blocked in Atomics.wait,
  * a sync read or spawnSync sleeps elsewhere, with its CPU time standing still just the same.
  */
-import { openSync, readSync } from 'node:fs';
+import * as fs from 'node:fs';
+
+// Taken as the probe loads, before the program runs: the snapshot reads schedstat on the user's
+// thread, where a program (or its test's fs mock) may have replaced fs's functions since.
+const { openSync, readSync } = fs;
 
 export interface SchedTimes {
   cpuMs: number;

@@ -9,6 +9,7 @@
  * every STALL_POLL_MS for the loop to come back.
  */
 import { writeFileSync, writeSync } from 'node:fs';
+import * as path from 'node:path';
 import type * as InspectorModule from 'node:inspector';
 import { parentPort, threadId as ownThreadId, BroadcastChannel } from 'node:worker_threads';
 import {
@@ -50,7 +51,7 @@ import {
 import { InspectorLink } from './inspectorLink';
 import { snapshotExpression } from './snapshot';
 import { LagSeries, type LagCursor } from './lagSeries';
-import { LATE_MS, LATE_END_MS, judgeLooks, type Look } from './looks';
+import { LATE_MS, LATE_END_MS, MAX_SAMPLES, judgeLooks, nextSampleInMs, preferSamples, type Look } from './looks';
 import { heartbeatFor, clampThreshold, type ResolvedOptions } from './options';
 import { PauseTracker } from './pauses';
 import { epollWaitFd, readSchedstat, type SchedTimes } from './threadState';
@@ -140,6 +141,10 @@ interface StallState {
   first: Look | undefined;
   /** The first prompt look after a late first one, taken while the thread stayed blocked. */
   second: Look | undefined;
+  /** Looks while the stall went on, after the first prompt one (looks.ts, preferSamples). */
+  samples: Look[];
+  /** The look whose stack and handler the stall reports, when not the first. */
+  chosen: Look | undefined;
   /** The first look came back stale: the loop had already turned. */
   stale: boolean;
   threadId: number;
@@ -162,6 +167,8 @@ function newStall(t: { threadId: number }, seq: number, beat: number, sinceHr: n
     capture: undefined,
     first: undefined,
     second: undefined,
+    samples: [],
+    chosen: undefined,
     stale: false,
     threadId: t.threadId,
     sched,
@@ -717,7 +724,10 @@ class Watchdog {
         return;
       }
       s.first = first;
-      if (first.delayMs <= LATE_MS) return this.liveUpdate(t, s);
+      if (first.delayMs <= LATE_MS) {
+        this.liveUpdate(t, s);
+        return this.sampleLater(t, s);
+      }
       // The snapshot ran only once a non-interruptible call returned, or the thread was held up by
       // something the runqueue time does not show. If it stays blocked, a later look shows it.
       this.lookAgain(t, s, MAX_LATE_RETRIES);
@@ -730,7 +740,7 @@ class Watchdog {
    * late, and then no culprit is better than a line near it.
    */
   private lookAgain(t: ThreadWatch, s: StallState, left: number): void {
-    if (left <= 0) return;
+    if (left <= 0) return this.sampleLater(t, s);
     const again = setTimeout(() => {
       if (!this.stillBlocked(t, s)) return;
       this.look(t, s).then((next) => {
@@ -738,9 +748,24 @@ class Watchdog {
         if (next.delayMs > LATE_MS) return this.lookAgain(t, s, left - 1);
         s.second = next;
         this.liveUpdate(t, s);
+        this.sampleLater(t, s);
       }, () => undefined);
     }, LATE_END_MS);
     again.unref();
+  }
+
+  /** One more look later while the stall goes on (looks.ts: MAX_SAMPLES, preferSamples). */
+  private sampleLater(t: ThreadWatch, s: StallState): void {
+    if (s.samples.length >= MAX_SAMPLES || this.main.v.f64[F_INSPECTOR] === 1) return;
+    const later = setTimeout(() => {
+      if (!this.stillBlocked(t, s) || this.main.v.f64[F_INSPECTOR] === 1) return;
+      this.look(t, s).then((next) => {
+        if (!next || next.result.stale) return;
+        s.samples.push(next);
+        this.sampleLater(t, s);
+      }, () => undefined);
+    }, nextSampleInMs(hrMs() - s.sinceHr));
+    later.unref();
   }
 
   private stillBlocked(t: ThreadWatch, s: StallState): boolean {
@@ -757,17 +782,18 @@ class Watchdog {
   private look(t: ThreadWatch, s: StallState): Promise<Look | undefined> {
     const link = this.link;
     if (!link) return Promise.resolve(undefined);
-    // Only the main thread's kernel thread id is known (it is the pid); workers fall back to wall time.
-    const sched0: SchedTimes | undefined = t.threadId === 0 ? readSchedstat(process.pid) : undefined;
     const p = t.threadId === 0 ? link.captureMain(s.beat) : link.captureWorker(t.threadId, s.beat);
     // Timed once the request is queued to the thread (synchronously, above): if this thread lost
-    // its CPU before that, as on a loaded machine, the look is not late for it.
+    // its CPU before that, as on a loaded machine, the look is not late for it. The runqueue time
+    // to take out ends where the snapshot ran (it reads its own, see snapshot.ts). Only the main
+    // thread's kernel thread id is known (it is the pid); workers fall back to wall time.
     const requestedHr = hrMs();
+    const sched0: SchedTimes | undefined = t.threadId === 0 ? readSchedstat(process.pid) : undefined;
     return p.then((result) => {
       if (!result) return undefined;
-      const sched1 = sched0 ? readSchedstat(process.pid) : undefined;
-      const waited = sched0 && sched1 ? sched1.runqueueMs - sched0.runqueueMs : 0;
-      return { result, atHr: result.t, delayMs: Math.max(0, result.t - requestedHr - waited), exact: !!(sched0 && sched1) };
+      const exact = !!sched0 && result.runqueueMs !== undefined;
+      const waited = exact ? Math.max(0, result.runqueueMs! - sched0.runqueueMs) : 0;
+      return { result, atHr: result.t, delayMs: Math.max(0, result.t - requestedHr - waited), exact };
     });
   }
 
@@ -805,12 +831,24 @@ class Watchdog {
   /** Frames, culprit and cause; `endHr` undefined while the stall goes on. */
   private interpret(s: StallState, endHr: number | undefined): Interpretation | undefined {
     const j = judgeLooks(s.first, s.second, endHr, this.d.probeFile, this.resolver, this.main.v.f64[F_INSPECTOR] === 1);
-    if (endHr !== undefined && s.first) {
+    let it = j.it;
+    if (endHr !== undefined) {
+      const better = s.samples.length ? preferSamples(j.discardFirst ? undefined : j.it, s.samples, endHr, this.d.probeFile, this.resolver) : undefined;
+      s.chosen = better?.look;
+      if (better) it = better.it;
+      else if (j.discardFirst) it = undefined;
       const first = s.first;
-      debug(() => `${s.id} look delay ${first.delayMs.toFixed(2)} exact ${first.exact} end-look ${(endHr - first.atHr).toFixed(2)} late ${j.late}`);
+      if (first) {
+        debug(() => {
+          const c = it?.culprit;
+          const second = s.second ? ` second ${s.second.delayMs.toFixed(2)} at +${(s.second.atHr - first.atHr).toFixed(0)}` : '';
+          const samples = s.samples.length ? ` samples ${s.samples.length}${better ? ' (overruled the first)' : ''}` : '';
+          return `${s.id} look delay ${first.delayMs.toFixed(2)} exact ${first.exact} end-look ${(endHr - first.atHr).toFixed(2)} late ${j.late}${second}${samples} → ${c ? `${path.basename(c.file)}:${c.line}` : 'no culprit'}`;
+        });
+      }
     }
     if (j.discardFirst) s.first = undefined; // nor does its handler tell anything
-    return j.it;
+    return it;
   }
 
   private mapFailuresSent = 0;
@@ -869,7 +907,7 @@ class Watchdog {
         detectedMs: round2(s.detectedHr + this.d.epochOffset),
         culprit: it?.culprit ?? null,
         frames: it?.frames ?? [],
-        handler: s.first && !at.idle ? s.first.result.handler : null,
+        handler: !at.idle ? ((s.chosen ?? s.first)?.result.handler ?? null) : null,
         ...(cause ? { cause } : {}),
         ...(s.victims?.length && !at.idle ? { victims: s.victims } : {}),
       };

@@ -4,11 +4,14 @@
  * (parsed by a real XML parser) and what it leaves behind (no server process).
  *
  * Timing tolerance. The verdicts rest on the probe's stalls, whose handler label must match: that
- * does not depend on the machine's speed. The canary is timing, and this machine is shared: the
- * blocking endpoints push its p99 to hundreds of ms (10 connections queue behind ~100 ms
- * pbkdf2Sync calls), the non-blocking ones leave it within a few ms of idle; the test applies the
- * product's own rule (p99 up by half the threshold, 25 ms) and checks the gap between the two
- * groups is wide (the smallest blocking p99 at least 4x the largest non-blocking one).
+ * does not depend on the machine's speed. The canary is timing, and CI machines are shared: the
+ * blocking endpoints push its p99 to seconds (10 connections queue behind ~100 ms pbkdf2Sync
+ * calls); the non-blocking ones leave it near idle on a quiet machine, but /async keeps one core
+ * busy hashing in the pool, and on a loaded CI box that alone once took the canary from 2.9 to
+ * 28.1 ms, over the product's rule (p99 up by half the threshold, 25 ms). So the test holds the
+ * blocking endpoints to the rule, checks the gap between the two groups is wide (the smallest
+ * blocking p99 at least 4x the largest non-blocking one), and checks the table marks each row
+ * exactly as the rule says for the numbers it printed.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -89,17 +92,25 @@ describe('stallscope check: four endpoints, four answers', () => {
     }
   });
 
-  it('shows canary inflation for the blocking endpoints only', () => {
+  it('shows canary inflation for the blocking endpoints, far above the non-blocking ones', () => {
     const idle = json.endpoints[0].canaryIdleP99Ms!;
     assert.ok(idle > 0 && idle < 50, `idle canary p99 ${idle} ms`);
     const stats = (p99: number | null) => ({ samples: 1, p50Ms: 0, p99Ms: p99 ?? NaN, maxMs: 0, failed: 0 });
-    const inflated = json.endpoints.map((e) => [e.endpoint, canaryInflated(stats(idle), stats(e.canaryP99Ms), 50)]);
-    assert.deepEqual(Object.fromEntries(inflated), { 'GET /sync': true, 'GET /async': false, 'GET /after-await': true, 'GET /health': false }, JSON.stringify(json.endpoints));
-    const blocking = json.endpoints.filter((e) => e.verdict === 'blocking').map((e) => e.canaryP99Ms!);
-    const quiet = json.endpoints.filter((e) => e.verdict === 'non-blocking').map((e) => e.canaryP99Ms!);
-    assert.ok(Math.min(...blocking) >= 4 * Math.max(...quiet), `blocking ${blocking} vs non-blocking ${quiet}`);
+    const inflated = (e: CheckJson['endpoints'][number]) => canaryInflated(stats(idle), stats(e.canaryP99Ms), 50);
+    const blocking = json.endpoints.filter((e) => e.verdict === 'blocking');
+    const quiet = json.endpoints.filter((e) => e.verdict === 'non-blocking');
+    assert.deepEqual(blocking.map((e) => [e.endpoint, inflated(e)]), [['GET /sync', true], ['GET /after-await', true]], JSON.stringify(json.endpoints));
+    const p99s = (es: typeof blocking) => es.map((e) => e.canaryP99Ms!);
+    assert.ok(Math.min(...p99s(blocking)) >= 4 * Math.max(...p99s(quiet)), `blocking ${p99s(blocking)} vs non-blocking ${p99s(quiet)}`);
+    // The table's mark (red, ×ratio) follows the rule on the printed numbers, row by row.
+    for (const e of json.endpoints) {
+      const row = r.stderr.split('\n').find((l) => l.trimStart().startsWith(`${e.endpoint} `));
+      assert.ok(row, `a table row for ${e.endpoint}`);
+      assert.match(row, /[\d.]+ m?s → [\d.]+ m?s/, `${e.endpoint}: the canary cell`);
+      assert.equal(/→ [\d.]+ m?s ×[\d.]+/.test(row), inflated(e), `${e.endpoint}: marked as inflated iff the rule says so: ${row}`);
+    }
     assert.match(r.stderr, /GET \/sync +blocking +\d+ +[\d.]+ m?s +[\d.]+ m?s +[\d.]+ ms → [\d.]+ m?s ×\d+/, 'the table marks the inflation');
-    assert.match(r.stderr, /GET \/async +non-blocking +0 +– +– +[\d.]+ ms → [\d.]+ ms +–/);
+    assert.match(r.stderr, /GET \/async +non-blocking +0 +– +– +[\d.]+ ms → [\d.]+ ms/);
   });
 
   it('writes a JUnit file that parses as XML, one testcase per endpoint, failures for the blocking ones', async () => {

@@ -13,7 +13,7 @@ import { ProbeServer } from '../../src/core/probeServer';
 import { PROTOCOL_VERSION, type HelloMessage, type ProbeToHost } from '../../src/shared/protocol';
 import { isHelperProcess } from '../../src/probe/bootstrap';
 import { interpretCapture, toPath } from '../../src/probe/frames';
-import { judgeLooks, type Look } from '../../src/probe/looks';
+import { judgeLooks, nextSampleInMs, preferSamples, LATE_END_MS, type Look } from '../../src/probe/looks';
 import { cleanEnv } from '../../src/probe/mainProbe';
 import { heartbeatFor, resolveOptions } from '../../src/probe/options';
 import { PauseTracker } from '../../src/probe/pauses';
@@ -35,6 +35,12 @@ const f = (file: string, line: number, column: number, fn = 'f', extra: Partial<
   ...extra,
 });
 const builtin = (type: string, fn: string): RawFrame => ({ fn, file: '', line: 0, column: 0, type, method: fn, async: false });
+const look = (frames: RawFrame[], atHr: number, delayMs: number, exact = true, label = 'GET /a'): Look => ({
+  result: { t: atHr, threadId: 0, stale: false, frames, handler: { kind: 'http', label } },
+  atHr,
+  delayMs,
+  exact,
+});
 
 describe('probe pieces', () => {
   it('options: clamped threshold, heartbeat under a fifth of it, junk is inert', () => {
@@ -119,12 +125,6 @@ describe('probe pieces', () => {
   it('looks: prompt ones are trusted, late ones only with the blocking call on the stack, a second look takes over', () => {
     const user = f('/app/a.js', 5, 3, 'handler');
     const next = f('/app/a.js', 9, 1, 'next');
-    const look = (frames: RawFrame[], atHr: number, delayMs: number, exact = true): Look => ({
-      result: { t: atHr, threadId: 0, stale: false, frames, handler: null },
-      atHr,
-      delayMs,
-      exact,
-    });
     // Prompt, inside a long block: trusted, also while it goes on.
     assert.equal(judgeLooks(look([user], 100, 0.4), undefined, 300, PROBE_FILE, undefined).it?.culprit?.line, 5);
     assert.equal(judgeLooks(look([user], 100, 0.4), undefined, undefined, PROBE_FILE, undefined).it?.culprit?.line, 5);
@@ -147,6 +147,36 @@ describe('probe pieces', () => {
     assert.equal(judgeLooks(look([next], 100, 56), undefined, 102, PROBE_FILE, undefined, true).it?.culprit, null);
     // A prompt look without user code at the very end ran in the next task: discarded.
     assert.equal(judgeLooks(look([f('node:internal/worker/io', 1, 1)], 300, 0.3), undefined, 300.5, PROBE_FILE, undefined).discardFirst, true);
+  });
+
+  it('later looks outvote the first one, a tie keeps it, looks without a culprit do not vote', () => {
+    const write = [f('node:_http_outgoing', 1, 1, 'end'), f('/app/s.js', 25, 9, '/sync')];
+    const hashing = (at: number, delayMs: number, label = 'GET /sync') =>
+      look([f('node:internal/crypto/pbkdf2', 78, 3, 'pbkdf2Sync'), f('/app/s.js', 21, 17, 'hash'), f('/app/s.js', 25, 11, '/sync')], at, delayMs, true, label);
+    const base = (l: Look) => judgeLooks(l, undefined, 600, PROBE_FILE, undefined).it;
+    // Ten queued requests hashing in one turn; the first look landed on a response being written.
+    const first = base(look(write, 60, 0.1));
+    assert.equal(first?.culprit?.line, 25);
+    // Late looks (each waited for a hash to end) still have pbkdf2Sync's wrapper on the stack: they vote.
+    const samples = [hashing(120, 30, 'GET /sync #2'), hashing(160, 12), look(write, 200, 0.2), hashing(260, 40)];
+    const better = preferSamples(first, samples, 600, PROBE_FILE, undefined);
+    assert.equal(better?.it.culprit?.line, 21);
+    assert.equal(better?.it.cause.kind, 'native');
+    assert.equal(better?.look, samples[0], 'the stack and handler of the first look that saw it');
+    // A tie keeps the first look's culprit (a loop calling a helper, seen in each about as often).
+    assert.equal(preferSamples(first, [hashing(120, 30), look(write, 200, 0.2), hashing(260, 40)], 600, PROBE_FILE, undefined), undefined);
+    assert.equal(preferSamples(first, [hashing(120, 30)], 600, PROBE_FILE, undefined), undefined);
+    // A first look without a culprit is filled in by any later one that has one.
+    const none = base(look([f('node:_http_server', 1, 1, 'parserOnIncoming')], 60, 0.1));
+    assert.equal(none?.culprit, null);
+    assert.equal(preferSamples(none, [hashing(120, 30)], 600, PROBE_FILE, undefined)?.it.culprit?.line, 21);
+    // Late looks without the blocking call's wrapper show what ran next: they do not vote.
+    const next = look([f('/app/s.js', 40, 1, 'next')], 120, 30);
+    assert.equal(preferSamples(none, [next, { ...next, atHr: 200 }], 600, PROBE_FILE, undefined), undefined);
+    assert.equal(preferSamples(first, [next, { ...next, atHr: 200 }], 600, PROBE_FILE, undefined), undefined);
+    // The spacing: a third of the stall's age, never under LATE_END_MS.
+    assert.equal(nextSampleInMs(30), LATE_END_MS);
+    assert.equal(nextSampleInMs(300), 100);
   });
 
   it('source maps: inline and file maps resolve; broken, missing and absent ones keep the generated location', () => {
