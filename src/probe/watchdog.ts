@@ -430,7 +430,7 @@ class Watchdog {
     if (this.pendingNames.has(threadId)) t.name = this.pendingNames.get(threadId);
     if (this.link) {
       this.link.enableWorkers();
-      if (this.main.v.f64[F_INSPECTOR] === 1) this.link.enableDebugger();
+      if (this.debuggerOpen()) this.link.enableDebugger();
       // Announce once the inspector named it, or soon without a name.
       if (this.link.hasWorker(threadId)) this.announceThread(t);
       else setTimeout(() => this.announceThread(t), 300).unref();
@@ -551,7 +551,7 @@ class Watchdog {
    * debugger to listen to, nothing queued for the host. Then the watchdog may wait in Atomics.wait.
    */
   private mayDoze(): boolean {
-    return !this.exiting && !this.d.inProcess && !this.finishing.size && !this.recent.length && !(this.transport?.busy ?? false) && this.main.v.f64[F_INSPECTOR] !== 1;
+    return !this.exiting && !this.d.inProcess && !this.finishing.size && !this.recent.length && !(this.transport?.busy ?? false) && !this.debuggerOpen();
   }
 
   /**
@@ -613,7 +613,7 @@ class Watchdog {
         this.onExit();
         return;
       }
-      if (this.link && this.main.v.f64[F_INSPECTOR] === 1) this.link.enableDebugger();
+      if (this.link && this.debuggerOpen()) this.link.enableDebugger();
       for (const t of this.threads.values()) next = Math.min(next, this.check(t, now));
       if (this.recent.length) this.recheckGc(now);
       if (now >= this.nextLagFlush) {
@@ -741,31 +741,37 @@ class Watchdog {
    */
   private lookAgain(t: ThreadWatch, s: StallState, left: number): void {
     if (left <= 0) return this.sampleLater(t, s);
-    const again = setTimeout(() => {
-      if (!this.stillBlocked(t, s)) return;
-      this.look(t, s).then((next) => {
-        if (!next || next.result.stale) return;
-        if (next.delayMs > LATE_MS) return this.lookAgain(t, s, left - 1);
-        s.second = next;
-        this.liveUpdate(t, s);
-        this.sampleLater(t, s);
-      }, () => undefined);
-    }, LATE_END_MS);
-    again.unref();
+    this.lookLater(t, s, LATE_END_MS, () => true, (next) => {
+      if (next.delayMs > LATE_MS) return this.lookAgain(t, s, left - 1);
+      s.second = next;
+      this.liveUpdate(t, s);
+      this.sampleLater(t, s);
+    });
   }
 
-  /** One more look later while the stall goes on (looks.ts: MAX_SAMPLES, preferSamples). */
+  /** One more look later while the stall goes on (looks.ts: MAX_SAMPLES, preferSamples); none under a debugger. */
   private sampleLater(t: ThreadWatch, s: StallState): void {
-    if (s.samples.length >= MAX_SAMPLES || this.main.v.f64[F_INSPECTOR] === 1) return;
+    const wanted = (): boolean => s.samples.length < MAX_SAMPLES && !this.debuggerOpen();
+    if (!wanted()) return;
+    this.lookLater(t, s, nextSampleInMs(hrMs() - s.sinceHr), wanted, (next) => {
+      s.samples.push(next);
+      this.sampleLater(t, s);
+    });
+  }
+
+  /** A look in `inMs`, if the thread is still blocked in `s` and the look still `wanted` then; `then` gets it unless stale. */
+  private lookLater(t: ThreadWatch, s: StallState, inMs: number, wanted: () => boolean, then: (look: Look) => void): void {
     const later = setTimeout(() => {
-      if (!this.stillBlocked(t, s) || this.main.v.f64[F_INSPECTOR] === 1) return;
-      this.look(t, s).then((next) => {
-        if (!next || next.result.stale) return;
-        s.samples.push(next);
-        this.sampleLater(t, s);
+      if (!this.stillBlocked(t, s) || !wanted()) return;
+      this.look(t, s).then((look) => {
+        if (look && !look.result.stale) then(look);
       }, () => undefined);
-    }, nextSampleInMs(hrMs() - s.sinceHr));
+    }, inMs);
     later.unref();
+  }
+
+  private debuggerOpen(): boolean {
+    return this.main.v.f64[F_INSPECTOR] === 1;
   }
 
   private stillBlocked(t: ThreadWatch, s: StallState): boolean {
@@ -830,22 +836,20 @@ class Watchdog {
 
   /** Frames, culprit and cause; `endHr` undefined while the stall goes on. */
   private interpret(s: StallState, endHr: number | undefined): Interpretation | undefined {
-    const j = judgeLooks(s.first, s.second, endHr, this.d.probeFile, this.resolver, this.main.v.f64[F_INSPECTOR] === 1);
-    let it = j.it;
-    if (endHr !== undefined) {
-      const better = s.samples.length ? preferSamples(j.discardFirst ? undefined : j.it, s.samples, endHr, this.d.probeFile, this.resolver) : undefined;
-      s.chosen = better?.look;
-      if (better) it = better.it;
-      else if (j.discardFirst) it = undefined;
-      const first = s.first;
-      if (first) {
-        debug(() => {
-          const c = it?.culprit;
-          const second = s.second ? ` second ${s.second.delayMs.toFixed(2)} at +${(s.second.atHr - first.atHr).toFixed(0)}` : '';
-          const samples = s.samples.length ? ` samples ${s.samples.length}${better ? ' (overruled the first)' : ''}` : '';
-          return `${s.id} look delay ${first.delayMs.toFixed(2)} exact ${first.exact} end-look ${(endHr - first.atHr).toFixed(2)} late ${j.late}${second}${samples} → ${c ? `${path.basename(c.file)}:${c.line}` : 'no culprit'}`;
-        });
-      }
+    const j = judgeLooks(s.first, s.second, endHr, this.d.probeFile, this.resolver, this.debuggerOpen());
+    if (endHr === undefined) return j.it;
+    // A discarded first look has no interpretation (j.it undefined): then any later look's culprit wins.
+    const better = preferSamples(j.it, s.samples, endHr, this.d.probeFile, this.resolver);
+    s.chosen = better?.look;
+    const it = better ? better.it : j.it;
+    const first = s.first;
+    if (first) {
+      debug(() => {
+        const c = it?.culprit;
+        const second = s.second ? ` second ${s.second.delayMs.toFixed(2)} at +${(s.second.atHr - first.atHr).toFixed(0)}` : '';
+        const samples = s.samples.length ? ` samples ${s.samples.length}${better ? ' (overruled the first)' : ''}` : '';
+        return `${s.id} look delay ${first.delayMs.toFixed(2)} exact ${first.exact} end-look ${(endHr - first.atHr).toFixed(2)} late ${j.late}${second}${samples} → ${c ? `${path.basename(c.file)}:${c.line}` : 'no culprit'}`;
+      });
     }
     if (j.discardFirst) s.first = undefined; // nor does its handler tell anything
     return it;
