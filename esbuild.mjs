@@ -9,7 +9,8 @@
 //   dist/testing.js    `stallscope/testing` (measureStalls), package.json "exports" points at it
 // esbuild does not type-check: `npm run typecheck` does.
 import * as esbuild from 'esbuild';
-import { existsSync, mkdirSync, copyFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, copyFileSync, chmodSync, cpSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -53,6 +54,23 @@ const builds = [
   },
 ];
 
+// The Python probe ships as source: dist/python goes first on the child's PYTHONPATH. Copied over
+// in place (never removed first: a program started meanwhile must still find it), then files gone
+// from src/python are removed; no bytecode caches.
+function copyPythonProbe() {
+  const skip = /(__pycache__|\.pyc$|\.egg-info|pyproject\.toml$)/;
+  cpSync('src/python', 'dist/python', { recursive: true, filter: (src) => !skip.test(src) });
+  const prune = (dir) => {
+    for (const e of readdirSync(join('dist/python', dir), { withFileTypes: true })) {
+      const rel = join(dir, e.name);
+      if (skip.test(rel)) continue;
+      if (!existsSync(join('src/python', rel))) rmSync(join('dist/python', rel), { recursive: true, force: true });
+      else if (e.isDirectory()) prune(rel);
+    }
+  };
+  prune('');
+}
+
 const missing = builds.filter((b) => !existsSync(b.entryPoints[0]));
 if (missing.length) {
   console.error(`esbuild: missing entry points: ${missing.map((b) => b.entryPoints[0]).join(', ')}`);
@@ -68,6 +86,7 @@ if (watch) {
   const t0 = Date.now();
   await Promise.all(builds.map((b) => esbuild.build(b)));
   if (existsSync('media/timeline.css')) copyFileSync('media/timeline.css', 'dist/timeline.css');
+  copyPythonProbe();
   chmodSync('dist/cli.js', 0o755);
   console.log(`esbuild: ${builds.length} bundles in ${Date.now() - t0} ms${production ? ' (production)' : ''}`);
 }

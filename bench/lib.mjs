@@ -34,7 +34,7 @@ export function percentile(xs, p) {
  */
 export function threadCpuMs(pid) {
   const out = new Map();
-  let tids = [];
+  let tids;
   try {
     tids = readdirSync(`/proc/${pid}/task`);
   } catch {

@@ -1,13 +1,20 @@
 // Overhead of the probe on a hello-world node:http server: no probe vs the Stallscope probe (under
-// `stallscope run`) vs npm `blocked-at`. One process run, alternating rounds, server (and, for
-// Stallscope, its CLI host) pinned to core 0 with taskset, autocannon in its own process on core 1.
+// `stallscope run`, as it starts; and with every request tracked, as the extension and `check` run it)
+// vs the strongest peer, Sentry's native event-loop-block watchdog. One process run, alternating
+// rounds, server (and, for Stallscope, its CLI host) pinned to core 0 with taskset, autocannon in its
+// own process on core 1.
 //
-// Per config and round: idle CPU (probe's heartbeat + watchdog polling), saturated req/s, CPU time per
-// request at a fixed rate (all of the server's threads), p99 at that rate, RSS. Ratios against no probe
-// are taken within each round, then the median and the spread (min–max) over rounds are printed.
+// The states users run in, per config and round: idle CPU; CPU per request and p99 at a moderate fixed
+// rate on a FRESH server (BENCH_USER_RATE, 6000 req/s); saturated req/s; the same moderate rate AFTER
+// SATURATION (a saturated loop lags, and a probe that arms extra work on lag pays for it here); and a
+// heavy fixed rate (half the calibrated saturation). RSS at the end. Ratios against no probe are taken
+// within each round, then the median and the spread (min–max) over rounds are printed. Then the paired
+// phase: every server side by side, the fixed-rate load alternating between them, at both rates.
 //
-// Env: BENCH_CONFIGS (none,stallscope,blockedAt; `als` adds AsyncLocalStorage alone), BENCH_ROUNDS (7), BENCH_IDLE_S (5), BENCH_WARMUP_S (2), BENCH_SATURATE_S (6), BENCH_FIXED_S (8),
-//      BENCH_RATE (req/s at the fixed rate; default half the calibrated no-probe saturation), BENCH_QUICK=1.
+// Env: BENCH_CONFIGS (none,stallscope,tracked,sentry; `blockedAt` adds npm blocked-at, `als`
+//      AsyncLocalStorage alone), BENCH_ROUNDS (5), BENCH_IDLE_S (5), BENCH_WARMUP_S (2),
+//      BENCH_SATURATE_S (6), BENCH_STATE_S (5), BENCH_FIXED_S (6), BENCH_USER_RATE (6000),
+//      BENCH_RATE (the heavy rate; default half the calibrated no-probe saturation), BENCH_QUICK=1.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,22 +28,32 @@ const ROOT = join(HERE, '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
 const SERVER = join(HERE, 'hello-server.js');
 const PRELOAD = join(HERE, 'blocked-at-preload.js');
+const SENTRY_PRELOAD = join(HERE, 'sentry-preload.js');
 const ALS_PRELOAD = join(HERE, 'als-preload.js');
 const LOAD = join(HERE, 'load.mjs');
 
-const ROUNDS = envNumber('BENCH_ROUNDS', 7, 3);
+const ROUNDS = envNumber('BENCH_ROUNDS', 5, 3);
 const IDLE_S = envNumber('BENCH_IDLE_S', 5, 2);
 const WARMUP_S = envNumber('BENCH_WARMUP_S', 2, 1);
 const SATURATE_S = envNumber('BENCH_SATURATE_S', 6, 2);
-const FIXED_S = envNumber('BENCH_FIXED_S', 8, 3);
-const PAIRED_CYCLES = envNumber('BENCH_PAIRED_CYCLES', 12, 4);
+const STATE_S = envNumber('BENCH_STATE_S', 5, 2);
+const FIXED_S = envNumber('BENCH_FIXED_S', 6, 3);
+const USER_RATE = envNumber('BENCH_USER_RATE', 6000);
+const PAIRED_CYCLES = envNumber('BENCH_PAIRED_CYCLES', 10, 4);
 const PAIRED_S = envNumber('BENCH_PAIRED_S', 2, 1);
 const CONNECTIONS = 50;
 
 const CONFIGS = [
   { name: 'no probe', key: 'none', argv: () => [process.execPath, SERVER] },
   { name: 'stallscope', key: 'stallscope', argv: () => [process.execPath, CLI, 'run', '--quiet', '--', process.execPath, SERVER], host: true },
-  { name: 'blocked-at', key: 'blockedAt', argv: () => [process.execPath, '--require', PRELOAD, SERVER] },
+  {
+    name: 'stallscope tracked',
+    key: 'tracked',
+    argv: () => [process.execPath, CLI, 'run', '--quiet', '--track-requests', '--', process.execPath, SERVER],
+    host: true,
+  },
+  { name: 'sentry', key: 'sentry', argv: () => [process.execPath, '--require', SENTRY_PRELOAD, SERVER] },
+  { name: 'blocked-at', key: 'blockedAt', argv: () => [process.execPath, '--require', PRELOAD, SERVER], optIn: true },
   // Opt-in reference (BENCH_CONFIGS): AsyncLocalStorage alone, as tracked requests cost it.
   { name: 'ALS alone', key: 'als', argv: () => [process.execPath, '--require', ALS_PRELOAD, SERVER], optIn: true },
 ].filter((c) => (process.env.BENCH_CONFIGS ? process.env.BENCH_CONFIGS.split(',').includes(c.key) : !c.optIn));
@@ -96,6 +113,27 @@ async function startServer(config) {
   return { url: `http://127.0.0.1:${port}/`, pid, hostPid: config.host ? launcher.pid : undefined, launcher, exited };
 }
 
+/** CPU per request (all of the server's threads) and latency at a fixed rate. */
+async function atRate(s, rate, seconds) {
+  let c0;
+  let hc0;
+  const run = await load(s.url, { duration: seconds, overallRate: rate }, () => {
+    c0 = threadCpuMs(s.pid);
+    hc0 = s.hostPid ? threadCpuMs(s.hostPid) : undefined;
+  });
+  const c1 = threadCpuMs(s.pid);
+  const hc1 = s.hostPid ? threadCpuMs(s.hostPid) : undefined;
+  // The probe's own thread (the worker is named stallscope-…): its cost free of the machine's noise.
+  const watchdog = s.hostPid ? threadsNamed(s.pid, 'stallscope') : undefined;
+  return {
+    cpuUsPerReq: (cpuDelta(c0, c1) * 1000) / run.total,
+    hostUsPerReq: hc0 ? (cpuDelta(hc0, hc1) * 1000) / run.total : undefined,
+    watchdogUsPerReq: watchdog?.size ? (cpuDelta(c0, c1, watchdog) * 1000) / run.total : undefined,
+    p50Ms: run.p50,
+    p99Ms: run.p99,
+  };
+}
+
 async function measure(config, rate) {
   const s = await startServer(config);
   try {
@@ -106,33 +144,12 @@ async function measure(config, rate) {
     const idleCpuPct = (cpuDelta(i0, threadCpuMs(s.pid)) / (IDLE_S * 1000)) * 100;
     const hostIdlePct = s.hostPid ? (cpuDelta(h0, threadCpuMs(s.hostPid)) / (IDLE_S * 1000)) * 100 : undefined;
 
+    const fresh = await atRate(s, USER_RATE, STATE_S);
     await load(s.url, { duration: WARMUP_S });
     const sat = await load(s.url, { duration: SATURATE_S });
-
-    let c0;
-    let hc0;
-    const fixedRun = await load(s.url, { duration: FIXED_S, overallRate: rate }, () => {
-      c0 = threadCpuMs(s.pid);
-      hc0 = s.hostPid ? threadCpuMs(s.hostPid) : undefined;
-    });
-    const c1 = threadCpuMs(s.pid);
-    const hc1 = s.hostPid ? threadCpuMs(s.hostPid) : undefined;
-    const rss = rssMb(s.pid);
-    // The probe's own thread (the worker is named stallscope-watchdog): its cost free of the machine's noise.
-    const watchdog = s.hostPid ? threadsNamed(s.pid, 'stallscope') : undefined;
-    return {
-      watchdogUsPerReq: watchdog?.size ? (cpuDelta(c0, c1, watchdog) * 1000) / fixedRun.total : undefined,
-      rps: sat.rps,
-      satErrors: sat.errors,
-      cpuUsPerReq: (cpuDelta(c0, c1) * 1000) / fixedRun.total,
-      hostUsPerReq: hc0 ? (cpuDelta(hc0, hc1) * 1000) / fixedRun.total : undefined,
-      p99Ms: fixedRun.p99,
-      p50Ms: fixedRun.p50,
-      fixedRps: fixedRun.rps,
-      rssMb: rss,
-      idleCpuPct,
-      hostIdlePct,
-    };
+    const afterSat = await atRate(s, USER_RATE, STATE_S);
+    const heavy = await atRate(s, rate, FIXED_S);
+    return { rps: sat.rps, satErrors: sat.errors, fresh, afterSat, heavy, rssMb: rssMb(s.pid), idleCpuPct, hostIdlePct };
   } finally {
     s.launcher.kill('SIGTERM');
     const { code, signal } = await s.exited;
@@ -154,8 +171,10 @@ if (!rate) {
   console.log(`  calibration: no probe saturates at ${Math.round(cal.rps)} req/s → fixed rate ${rate} req/s (half of it)`);
 }
 console.log(
-  `  ${ROUNDS} rounds, order alternating; per config and round: idle ${IDLE_S} s, warm-up ${WARMUP_S} s, ` +
-    `saturated ${SATURATE_S} s, fixed rate ${rate} req/s for ${FIXED_S} s${QUICK ? ' (BENCH_QUICK: rough numbers)' : ''}`,
+  `  ${ROUNDS} rounds, order alternating; per config and round: idle ${IDLE_S} s, fresh at ${USER_RATE} req/s ${STATE_S} s, ` +
+    `warm-up ${WARMUP_S} s, saturated ${SATURATE_S} s, after saturation at ${USER_RATE} req/s ${STATE_S} s, ` +
+    `heavy at ${rate} req/s ${FIXED_S} s${QUICK ? ' (BENCH_QUICK: rough numbers)' : ''}` +
+    `\n  CPU µs/req per round below: fresh / after saturation / heavy`,
 );
 
 const results = Object.fromEntries(CONFIGS.map((c) => [c.key, []]));
@@ -165,7 +184,7 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const config of order) {
     const r = await measure(config, rate);
     results[config.key].push(r);
-    parts.push(`${config.name} ${Math.round(r.rps)} req/s ${fixed(r.cpuUsPerReq)} µs/req`);
+    parts.push(`${config.name} ${Math.round(r.rps)} req/s ${fixed(r.fresh.cpuUsPerReq)}/${fixed(r.afterSat.cpuUsPerReq)}/${fixed(r.heavy.cpuUsPerReq)} µs/req`);
   }
   console.log(`  round ${round + 1}/${ROUNDS}: ${parts.join(' · ')}`);
 }
@@ -179,16 +198,20 @@ const signed = (xs, digits) => {
   return `${f(median(xs))} [${f(Math.min(...xs))}–${f(Math.max(...xs))}]`;
 };
 
+const STATES = [
+  ['fresh', `fresh @${USER_RATE}`],
+  ['afterSat', `after saturation @${USER_RATE}`],
+  ['heavy', `heavy @${rate}`],
+];
 console.log('\n  Medians over rounds');
 console.log(
   table([
-    ['config', 'req/s (saturated)', 'CPU µs/req', 'p50 @rate', 'p99 @rate', 'RSS', 'idle CPU'],
+    ['config', 'req/s (saturated)', ...STATES.map(([, n]) => `CPU µs/req ${n}`), `p99 after sat.`, 'RSS', 'idle CPU'],
     ...CONFIGS.map((c) => [
       c.name,
       Math.round(med(c.key, (r) => r.rps)),
-      fixed(med(c.key, (r) => r.cpuUsPerReq)),
-      `${fixed(med(c.key, (r) => r.p50Ms), 2)} ms`,
-      `${fixed(med(c.key, (r) => r.p99Ms), 2)} ms`,
+      ...STATES.map(([k]) => fixed(med(c.key, (r) => r[k].cpuUsPerReq))),
+      `${fixed(med(c.key, (r) => r.afterSat.p99Ms), 2)} ms`,
       `${fixed(med(c.key, (r) => r.rssMb))} MB`,
       `${fixed(med(c.key, (r) => r.idleCpuPct), 3)} %`,
     ]),
@@ -197,48 +220,50 @@ console.log(
 console.log('\n  Against no probe, per round: median [min–max]');
 console.log(
   table([
-    ['config', 'req/s ratio', 'CPU/req ratio', 'p99 added', 'RSS added', 'idle CPU added'],
+    ['config', 'req/s ratio', ...STATES.map(([, n]) => `CPU/req ${n}`), ...STATES.map(([, n]) => `p99 added ${n}`), 'RSS added', 'idle CPU added'],
     ...CONFIGS.slice(1).map((c) => [
       c.name,
       spread(ratio(c.key, (r) => r.rps), 3),
-      spread(ratio(c.key, (r) => r.cpuUsPerReq), 3),
-      `${signed(diff(c.key, (r) => r.p99Ms), 2)} ms`,
+      ...STATES.map(([k]) => spread(ratio(c.key, (r) => r[k].cpuUsPerReq), 3)),
+      ...STATES.map(([k]) => `${signed(diff(c.key, (r) => r[k].p99Ms), 2)} ms`),
       `${signed(diff(c.key, (r) => r.rssMb), 1)} MB`,
       `${signed(diff(c.key, (r) => r.idleCpuPct), 3)} % of a core`,
     ]),
   ]),
 );
-const host = results.stallscope;
-if (host) {
-  const wd = median(host.map((r) => r.watchdogUsPerReq ?? NaN));
-  const base = median(results.none.map((r) => r.cpuUsPerReq));
+for (const key of ['stallscope', 'tracked']) {
+  const host = results[key];
+  if (!host) continue;
+  const wd = median(host.map((r) => r.afterSat.watchdogUsPerReq ?? NaN));
+  const base = median(results.none.map((r) => r.afterSat.cpuUsPerReq));
   console.log(
-    `\n  Of the server's CPU per request under stallscope, its watchdog thread: ${fixed(wd, 3)} µs/req (${fixed((wd / base) * 100, 2)} % of no probe's CPU/req).` +
-      `\n  The stallscope CLI (the probe's host, a separate process, also on core 0): ` +
-      `${fixed(median(host.map((r) => r.hostUsPerReq)), 2)} µs/req at the fixed rate, ${fixed(median(host.map((r) => r.hostIdlePct)), 3)} % of a core idle.`,
+    `\n  ${CONFIGS.find((c) => c.key === key).name}: its watchdog thread ${fixed(wd, 3)} µs/req after saturation (${fixed((wd / base) * 100, 2)} % of no probe's CPU/req);` +
+      ` its CLI host (a separate process, also on core 0) ${fixed(median(host.map((r) => r.afterSat.hostUsPerReq)), 2)} µs/req,` +
+      ` ${fixed(median(host.map((r) => r.hostIdlePct)), 3)} % of a core idle.`,
   );
 }
 /**
  * CPU per request, paired. The rounds above start a fresh server per config and round, and on this
  * kind of VM two runs of the same server differ by several per cent (steal time, frequency): a 1 %
- * effect drowns. Here both servers run side by side on core 0 for the whole phase, and the fixed-rate
- * load alternates between them every PAIRED_S seconds, so each probe sub-phase has a no-probe
- * neighbour measured within seconds on the same machine state.
+ * effect drowns. Here every server runs side by side on core 0 for the whole phase, and the
+ * fixed-rate load goes to each in turn for PAIRED_S seconds (the order rotating every cycle), so each
+ * probe sub-phase has a no-probe neighbour measured within seconds on the same machine state.
  */
 async function paired(rate) {
-  const none = CONFIGS.find((c) => c.key === 'none');
-  const probe = CONFIGS.find((c) => c.key === 'stallscope');
-  if (!none || !probe || PAIRED_CYCLES < 1) return undefined;
-  const servers = [await startServer(none), await startServer(probe)];
+  if (PAIRED_CYCLES < 1 || CONFIGS.length < 2) return undefined;
+  const servers = [];
+  for (const c of CONFIGS) servers.push(await startServer(c));
   try {
     await sleep(1000);
+    // Saturate each first: the state a server is in after a burst is the one users run in.
     for (const s of servers) await load(s.url, { duration: WARMUP_S });
-    const all = [];
-    const main = [];
+    const all = Object.fromEntries(CONFIGS.slice(1).map((c) => [c.key, []]));
+    const main = Object.fromEntries(CONFIGS.slice(1).map((c) => [c.key, []]));
     for (let i = 0; i < PAIRED_CYCLES; i++) {
-      const usPerReq = [0, 0];
-      const mainUs = [0, 0];
-      for (const k of i % 2 ? [1, 0] : [0, 1]) {
+      const usPerReq = [];
+      const mainUs = [];
+      const order = servers.map((_, k) => (k + i) % servers.length);
+      for (const k of order) {
         const s = servers[k];
         let c0;
         const run = await load(s.url, { duration: PAIRED_S, overallRate: rate }, () => (c0 = threadCpuMs(s.pid)));
@@ -246,8 +271,10 @@ async function paired(rate) {
         usPerReq[k] = (cpuDelta(c0, c1) * 1000) / run.total;
         mainUs[k] = (cpuDelta(c0, c1, new Set([String(s.pid)])) * 1000) / run.total;
       }
-      all.push(usPerReq[1] / usPerReq[0]);
-      main.push(mainUs[1] / mainUs[0]);
+      CONFIGS.slice(1).forEach((c, j) => {
+        all[c.key].push(usPerReq[j + 1] / usPerReq[0]);
+        main[c.key].push(mainUs[j + 1] / mainUs[0]);
+      });
     }
     return { all, main };
   } finally {
@@ -258,18 +285,24 @@ async function paired(rate) {
   }
 }
 
-const pairedRatios = await paired(rate);
-if (pairedRatios) {
+const pairedRatios = {};
+for (const [label, r] of [[`${USER_RATE} req/s`, USER_RATE], [`${rate} req/s`, rate]]) {
+  const p = await paired(r);
+  if (!p) continue;
+  pairedRatios[label] = p;
+  console.log(`\n  CPU/req paired at ${label} (all servers side by side after a burst, load rotating every ${PAIRED_S} s, ${PAIRED_CYCLES} cycles), / no probe, median [min–max]:`);
   console.log(
-    `\n  CPU/req paired (both servers side by side, load alternating every ${PAIRED_S} s, ${pairedRatios.all.length} cycles), stallscope / no probe,` +
-      ` median [min–max]: all threads ${spread(pairedRatios.all, 3)}, main thread only ${spread(pairedRatios.main, 3)}`,
+    table([
+      ['config', 'all threads', 'main thread only'],
+      ...CONFIGS.slice(1).map((c) => [c.name, spread(p.all[c.key], 3), spread(p.main[c.key], 3)]),
+    ]),
   );
 }
-console.log('  Goals (issue 2): req/s and CPU/req within 1% of no probe; idle well under 0.5% of a core; p99 added ≤ 1 ms; RSS added ≤ 15 MB.');
+console.log('\n  Goals: CPU/req ≤ 1.01× no probe (paired median); p99 added ≤ 1 ms; RSS added ≤ 15 MB; idle cost toward 0.2 % of a core; ahead of the peer on every figure.');
 console.log(`  overhead section: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 
 const outDir = join(ROOT, '.stallscope', 'bench');
 mkdirSync(outDir, { recursive: true });
 const outFile = join(outDir, `overhead-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(outFile, JSON.stringify({ rate, rounds: ROUNDS, durations: { IDLE_S, WARMUP_S, SATURATE_S, FIXED_S, PAIRED_S }, results, pairedRatios }, null, 1));
+writeFileSync(outFile, JSON.stringify({ rate, rounds: ROUNDS, userRate: USER_RATE, durations: { IDLE_S, WARMUP_S, SATURATE_S, STATE_S, FIXED_S, PAIRED_S }, results, pairedRatios }, null, 1));
 console.log(`  raw results: ${outFile.slice(ROOT.length + 1)}`);

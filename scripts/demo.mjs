@@ -110,7 +110,6 @@ for (let i = 0; i < 5; i++) await healthOnce(); // warm up
 const idle = await canary(1500);
 step(`idle:   GET /health median ${fmt(pct(idle, 50))}, p99 ${bold(fmt(pct(idle, 99)))} ${dim(`(${idle.length} requests)`)}`);
 
-t0 = Date.now();
 const [loaded, result] = await Promise.all([
   canary(LOAD_S * 1000),
   autocannon({

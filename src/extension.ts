@@ -4,16 +4,23 @@
  */
 import * as vscode from 'vscode';
 import type { StallscopeApi } from './host/api';
-import { Commands, TIMELINE_VIEW_TYPE, nodeDebugTypes, registerCommand } from './host/contributions';
+import { Commands, TIMELINE_VIEW_TYPE, nodeDebugTypes, pythonDebugTypes, registerCommand } from './host/contributions';
+import { BlockingLineLens } from './host/blockingLineLens';
 import { ContextKeys } from './host/contextKeys';
 import { debugWithProbe } from './host/debugWithProbe';
 import { EndpointCheck } from './host/endpointCheck';
 import { EditorDecorations } from './host/editorDecorations';
+import { HtmlExport } from './host/exportHtml';
+import { FirstStallNotice } from './host/firstStallNotice';
 import { ProbeInjector, currentThresholdMs } from './host/probeInjector';
+import { ProbeOffer } from './host/probeOffer';
+import { RecentRecordings } from './host/recentRecordings';
 import { RecordingFiles } from './host/recordingFiles';
 import { RecordingHub } from './host/recordingHub';
+import { TerminalRuns } from './host/runInTerminal';
 import { SessionTracker } from './host/sessionTracker';
 import { SourceNavigator } from './host/sourceNavigator';
+import { StallTreeView } from './host/stallTreeView';
 import { StatusBar } from './host/statusBar';
 import { TimelinePanel } from './views/timelinePanel';
 
@@ -32,12 +39,28 @@ export function activate(context: vscode.ExtensionContext): StallscopeApi {
       saveRecording: () => files.save(),
       openRecording: () => files.open(),
       clear: () => hub.clear(),
+      exportHtml: () => htmlExport.export(),
     },
     log,
   );
-  const navigator: SourceNavigator = new SourceNavigator(hub, () => timeline.viewColumn);
+  const navigator: SourceNavigator = new SourceNavigator(
+    hub,
+    () => timeline.viewColumn,
+    (stallId, open) => timeline.focusStall(stallId, open),
+  );
   const check = new EndpointCheck(hub, timeline, context.workspaceState, context.asAbsolutePath('dist/checkWorker.js'), log);
-  const files: RecordingFiles = new RecordingFiles(hub, () => timeline.show());
+  const files: RecordingFiles = new RecordingFiles({
+    hub,
+    memento: context.globalState,
+    showTimeline: () => timeline.show(),
+    checkOf: (rec) => timeline.checkOf(rec),
+    showCheck: (rec, view) => timeline.showCheck(rec, view),
+  });
+  const recent = new RecentRecordings(hub, files, () => timeline.show());
+  const stallTree = new StallTreeView(hub);
+  const firstStall = new FirstStallNotice(hub, timeline);
+  const htmlExport: HtmlExport = new HtmlExport(hub, context.asAbsolutePath('dist'), context.globalState);
+  const terminalRuns = new TerminalRuns(injector, hub, context.asAbsolutePath('dist/probe.js'), context.workspaceState, log);
 
   context.subscriptions.push(
     log,
@@ -46,9 +69,15 @@ export function activate(context: vscode.ExtensionContext): StallscopeApi {
     decorations,
     statusBar,
     timeline,
+    recent,
+    stallTree,
+    firstStall,
+    terminalRuns,
+    new BlockingLineLens(hub),
+    new ProbeOffer(context.workspaceState),
     new ContextKeys(hub),
     { dispose: () => hub.dispose() },
-    ...nodeDebugTypes.map((type) => vscode.debug.registerDebugConfigurationProvider(type, injector)),
+    ...[...nodeDebugTypes, ...pythonDebugTypes].map((type) => vscode.debug.registerDebugConfigurationProvider(type, injector)),
     vscode.window.registerWebviewPanelSerializer(TIMELINE_VIEW_TYPE, timeline),
     registerCommand(vscode.commands, Commands.DebugWithProbe, (launch) => debugWithProbe(launch)),
     registerCommand(vscode.commands, Commands.ShowTimeline, () => timeline.show()),
@@ -56,6 +85,14 @@ export function activate(context: vscode.ExtensionContext): StallscopeApi {
     registerCommand(vscode.commands, Commands.OpenRecording, (source) => files.open(source)),
     registerCommand(vscode.commands, Commands.Clear, () => hub.clear()),
     registerCommand(vscode.commands, Commands.CheckEndpoints, (endpoints, canary) => check.run(endpoints, canary)),
+    registerCommand(vscode.commands, Commands.ShowRecentRecording, () => recent.pick()),
+    registerCommand(vscode.commands, Commands.RevealStall, (stallId) => navigator.revealStall(stallId)),
+    registerCommand(vscode.commands, Commands.ExportHtml, (target) => htmlExport.export(target)),
+    registerCommand(vscode.commands, Commands.RunInTerminal, (command) => terminalRuns.run(command)),
+    registerCommand(vscode.commands, Commands.ShowStallInTimeline, (stallId) => {
+      timeline.focusStall(stallId, true);
+      timeline.show();
+    }),
     check,
   );
 
@@ -80,6 +117,18 @@ export function activate(context: vscode.ExtensionContext): StallscopeApi {
     },
     get lastCheck() {
       return check.last;
+    },
+    get recent() {
+      return hub.recent;
+    },
+    get stallTree() {
+      return stallTree.shown;
+    },
+    get lastNotice() {
+      return firstStall.lastMessage;
+    },
+    get lastSaveMessage() {
+      return files.lastMessage;
     },
   };
 }

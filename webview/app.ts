@@ -3,30 +3,32 @@
  * host messages to the model, and renders everything in one requestAnimationFrame, so a burst of
  * deltas costs one frame. Views report user intent through callbacks; only this class decides.
  */
-import { culpritKey, groupByCulprit, type CulpritGroup, type CulpritOrder } from '../src/core/culprits';
+import { culpritKey, type CulpritOrder } from '../src/core/culprits';
 import { assertNever, type HostToWebview, type WebviewToHost } from '../src/shared/protocol';
-import { TimelineChart } from './chart';
+import { GUTTER_WIDTH, TimelineChart } from './chart';
 import { CheckPanel } from './checkPanel';
 import { h } from './dom';
+import { commandFor } from './keymap';
 import { orderLanes, type LaneInfo } from './layoutLanes';
-import {
-  DEFAULT_FOLLOW_SPAN_MS,
-  clampWindow,
-  followWindow,
-  fullExtent,
-  revealRange,
-  span,
-  touchesEnd,
-  type TimeWindow,
-} from './layoutView';
+import { fullExtent, recordedExtent, type TimeWindow } from './layoutView';
 import { effectiveDuration } from './layoutStalls';
+import { ListUpdater } from './listUpdater';
 import { Overview } from './overview';
 import { PAGE_SIZE, StallList } from './stallList';
-import { readColors, watchTheme, type ChartColors } from './theme';
+import { applyReadableColors, readColors, watchTheme, type ChartColors } from './theme';
 import { TimelineModel } from './timelineModel';
 import { Toolbar, emptyState } from './toolbar';
 import { Tooltip } from './tooltip';
 import { restoreViewState, type Selection, type ViewState } from './viewState';
+import { ViewWindow } from './viewWindow';
+
+export interface AppOptions {
+  /**
+   * False in a standalone report: there is no editor to open a line in, so picking a stall shows
+   * its stack in the list instead.
+   */
+  canOpenSource: boolean;
+}
 
 export interface VsCodeApi {
   postMessage(msg: WebviewToHost): void;
@@ -36,18 +38,13 @@ export interface VsCodeApi {
 
 /** While live, the follow window scrolls at this frame interval (ms): smooth, but not 60 fps of CPU. */
 const LIVE_FRAME_MS = 33;
-/** While live, the stall list regroups at most this often (ms). */
-const LIST_THROTTLE_MS = 300;
 
 export class TimelineApp {
   readonly model = new TimelineModel();
   private state: ViewState;
-  /** The window while not following; in follow mode the window is derived every frame. */
-  private window: TimeWindow | null;
+  private readonly view: ViewWindow;
   private lanes: LaneInfo[] = [];
   private lanesVersion = -1;
-  private groups: CulpritGroup[] = [];
-  private groupsKey = '';
   private readonly shown = new Map<string, number>();
   private expandedGroups: Set<string>;
   private expandedStalls: Set<string>;
@@ -67,29 +64,27 @@ export class TimelineApp {
 
   private raf = 0;
   private liveTimer: ReturnType<typeof setTimeout> | undefined;
-  private listDirty = true;
-  private listTimer: ReturnType<typeof setTimeout> | undefined;
-  private listRenderedAt = 0;
+  private readonly listUpdater: ListUpdater;
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
-  private lastWindow: TimeWindow = { startMs: 0, endMs: 1 };
-  private lastExtent: TimeWindow = { startMs: 0, endMs: 1 };
 
   constructor(
     private readonly api: VsCodeApi,
     container: HTMLElement,
+    private readonly options: AppOptions = { canOpenSource: true },
   ) {
     this.state = restoreViewState(api.getState());
-    this.window = this.state.window;
+    this.view = new ViewWindow(this.state, () => this.model.live);
     this.expandedGroups = new Set(this.state.expandedGroups);
     this.expandedStalls = new Set(this.state.expandedStalls);
 
+    applyReadableColors(document.body);
     this.root = h('div', { class: 'ss-app' });
     container.appendChild(this.root);
     this.tooltip = new Tooltip(document.body);
     this.toolbar = new Toolbar(this.root, {
       post: (m) => this.api.postMessage(m),
       toggleFollow: () => this.toggleFollow(),
-      resetZoom: () => this.resetZoom(),
+      showAll: () => this.showAll(),
     });
     this.checkPanel = new CheckPanel({ reveal: (id) => this.selectStall(id, { reveal: true, from: 'host' }) });
     this.root.appendChild(this.checkPanel.el);
@@ -101,32 +96,42 @@ export class TimelineApp {
     this.empty = emptyState((m) => this.api.postMessage(m));
     this.root.appendChild(this.empty);
 
-    this.overview = new Overview(chartPane, { window: (w, cause) => this.onOverviewWindow(w, cause) });
+    this.overview = new Overview(chartPane, { window: (w, cause) => this.viewChanged(() => this.view.overviewWindow(w, cause, this.chartWidth())) });
     this.chart = new TimelineChart(
       chartPane,
       this.tooltip,
       {
-        window: (w, cause) => this.onUserWindow(w, cause),
-        resetZoom: () => this.resetZoom(),
-        toggleFollow: () => this.toggleFollow(),
+        window: (w, cause) => this.viewChanged(() => this.view.userWindow(w, cause)),
+        showAll: () => this.showAll(),
         select: (id, reveal) => this.selectStall(id, { reveal, from: 'chart' }),
         clearSelection: () => this.setSelection(null),
       },
       () => this.schedule(),
+      options.canOpenSource,
     );
     this.list = new StallList(this.main, {
       select: (sel, reveal, stallId, frameIndex) => this.onListSelect(sel, reveal, stallId, frameIndex),
       sort: (order) => this.setSort(order),
       toggleGroup: (key, open) => this.toggleSet(this.expandedGroups, key, open),
-      toggleStall: (id, open) => this.toggleSet(this.expandedStalls, id, open),
+      toggleStall: (id, open) => {
+        // Reading a stall's stack: keep it on screen.
+        if (open) this.view.hold();
+        this.toggleSet(this.expandedStalls, id, open);
+      },
       showMore: (key) => {
         this.shown.set(key, (this.shown.get(key) ?? PAGE_SIZE) + PAGE_SIZE);
         this.invalidateList();
       },
     });
+    this.listUpdater = new ListUpdater(this.list, this.model, () =>
+      this.hasReset
+        ? { selection: this.state.selection, sort: this.state.sort, expandedGroups: this.expandedGroups, expandedStalls: this.expandedStalls, shown: this.shown }
+        : undefined,
+    );
 
     this.colors = readColors(this.root);
     watchTheme(() => {
+      applyReadableColors(document.body);
       this.colors = readColors(this.root);
       this.chart.themeChanged();
       this.overview.invalidate();
@@ -137,13 +142,14 @@ export class TimelineApp {
       if (document.visibilityState === 'hidden') this.flushState();
       this.schedule();
     });
-    // Global keys that work wherever focus is (except text fields): F follows, 0 resets zoom.
+    // The page's keys work wherever focus is, except in text fields (the chart's own keys stop here).
     window.addEventListener('keydown', (e) => {
-      if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
+      if (e.defaultPrevented) return;
       const t = e.target as HTMLElement | null;
       if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
-      if (e.key === 'f' || e.key === 'F') this.toggleFollow();
-      else if (e.key === '0') this.resetZoom();
+      const cmd = commandFor(e, 'page');
+      if (cmd?.kind === 'toggleFollow') this.toggleFollow();
+      else if (cmd?.kind === 'showAll') this.showAll();
       else return;
       e.preventDefault();
     });
@@ -159,9 +165,7 @@ export class TimelineApp {
         this.model.reset(msg.state);
         if (this.hasReset) {
           // A new source (another session, an opened recording): the old view does not apply.
-          this.window = null;
-          this.state.follow = true;
-          this.state.followSpanMs = DEFAULT_FOLLOW_SPAN_MS;
+          this.view.reset();
           this.state.selection = null;
           this.expandedGroups.clear();
           this.expandedStalls.clear();
@@ -180,10 +184,7 @@ export class TimelineApp {
         break;
       case 'live':
         this.model.setLive(msg.live);
-        if (!msg.live && this.state.follow) {
-          // The session ended: freeze the window where following left it.
-          this.window = this.lastWindow;
-        }
+        if (!msg.live) this.view.ended();
         break;
       case 'focusStall':
         this.selectStall(msg.stallId, { reveal: false, from: 'host' });
@@ -206,76 +207,27 @@ export class TimelineApp {
   }
 
   private extent(): TimeWindow {
+    if (!this.model.live) return recordedExtent(this.model.minMs, this.model.maxMs);
     return fullExtent(this.model.minMs, this.model.maxMs, this.nowMs());
   }
 
-  private following(): boolean {
-    return this.model.live && this.state.follow;
-  }
-
-  private currentWindow(extent: TimeWindow): TimeWindow {
-    if (this.following()) return followWindow(this.state.followSpanMs, extent);
-    return clampWindow(this.window ?? extent, extent);
-  }
-
-  private onUserWindow(w: TimeWindow, cause: 'pan' | 'zoom'): void {
-    const extent = this.lastExtent;
-    const next = clampWindow(w, extent);
-    if (this.following()) {
-      if (cause === 'zoom') {
-        // Zooming while following keeps following: only the span changes, the right edge stays at now.
-        this.state.followSpanMs = span(next);
-        this.schedule();
-        this.persist();
-        return;
-      }
-      this.state.follow = false;
-    }
-    this.window = next;
-    this.schedule();
-    this.persist();
-  }
-
-  private onOverviewWindow(w: TimeWindow, cause: 'brush' | 'center'): void {
-    const extent = this.lastExtent;
-    if (cause === 'center') {
-      const s = span(this.lastWindow);
-      w = { startMs: w.startMs - s / 2, endMs: w.startMs + s / 2 };
-    }
-    const next = clampWindow(w, extent);
-    // Brushing up to the live edge keeps (or turns on) follow mode, as dragging the brush to "now" means "show me now".
-    if (this.model.live && touchesEnd(next, extent, this.chartWidth())) {
-      this.state.follow = true;
-      this.state.followSpanMs = span(next);
-    } else {
-      this.state.follow = false;
-      this.window = next;
-    }
+  /** Applies a change of window or follow mode, then renders and saves. */
+  private viewChanged(change: () => void): void {
+    change();
     this.schedule();
     this.persist();
   }
 
   private chartWidth(): number {
-    return Math.max(50, this.main.clientWidth - 176);
+    return Math.max(50, this.main.clientWidth - GUTTER_WIDTH);
   }
 
   toggleFollow(): void {
-    if (!this.model.live) return;
-    this.state.follow = !this.state.follow;
-    if (!this.state.follow) this.window = this.lastWindow;
-    else this.state.followSpanMs = Math.min(span(this.lastWindow), span(this.lastExtent));
-    this.schedule();
-    this.persist();
+    this.viewChanged(() => this.view.toggleFollow());
   }
 
-  resetZoom(): void {
-    this.window = null;
-    if (this.model.live) {
-      this.state.follow = true;
-      this.state.followSpanMs = span(this.extent());
-    }
-    this.schedule();
-    this.persist();
+  showAll(): void {
+    this.viewChanged(() => this.view.showAll());
   }
 
   private setSort(order: CulpritOrder): void {
@@ -299,7 +251,10 @@ export class TimelineApp {
 
   private onListSelect(sel: Selection, reveal: boolean, stallId?: string, frameIndex?: number): void {
     this.state.selection = sel;
-    if (sel.kind === 'stall') this.panToStall(sel.id);
+    if (sel.kind === 'stall') {
+      this.view.hold();
+      this.panToStall(sel.id);
+    }
     if (reveal && stallId) this.reveal(stallId, frameIndex);
     this.invalidateList(true);
     this.persist();
@@ -311,35 +266,33 @@ export class TimelineApp {
     this.state.selection = { kind: 'stall', id };
     this.expandedGroups.add(culpritKey(stall.culprit));
     this.list.reveal(this.state.selection);
+    this.view.hold();
     this.panToStall(id);
     if (opts.reveal) this.reveal(id);
     this.invalidateList(true);
     this.persist();
   }
 
-  /** Brings a stall into view if it is not; panning away from now ends follow mode. */
+  /** Brings a stall into view if it is not. */
   private panToStall(id: string): void {
     const stall = this.model.stallsById.get(id);
     if (!stall) return;
-    const extent = this.extent();
-    const current = this.currentWindow(extent);
-    const end = stall.startMs + effectiveDuration(stall, this.nowMs());
-    const next = revealRange(current, stall.startMs, end, extent);
-    if (next === current) return;
-    if (this.following() && touchesEnd(next, extent, this.chartWidth())) {
-      this.state.followSpanMs = span(next);
-      return;
-    }
-    this.state.follow = false;
-    this.window = next;
+    this.view.reveal(stall.startMs, stall.startMs + effectiveDuration(stall, this.nowMs()), this.extent(), this.chartWidth());
   }
 
   /** Asks the host to open a stall's culprit (no frameIndex) or one frame of its stack. */
   private reveal(stallId: string, frameIndex?: number): void {
     const stall = this.model.stallsById.get(stallId);
     if (!stall) return;
-    // Without a frame in user code the best place to go is the top of the stack.
-    if (frameIndex === undefined && !stall.culprit && stall.frames.length) frameIndex = 0;
+    if (!this.options.canOpenSource || (frameIndex === undefined && !stall.culprit)) {
+      // No line of the user's code to open (or no editor): show what is known (the call, the
+      // handler, the stack) in the list instead of sending the editor to a runtime-internal frame.
+      this.expandedGroups.add(culpritKey(stall.culprit));
+      this.expandedStalls.add(stallId);
+      this.list.reveal({ kind: 'stall', id: stallId });
+      this.invalidateList(true);
+      return;
+    }
     const msg: WebviewToHost = frameIndex === undefined ? { type: 'revealFrame', stallId } : { type: 'revealFrame', stallId, frameIndex };
     this.api.postMessage(msg);
   }
@@ -349,8 +302,7 @@ export class TimelineApp {
    * pressed before the next frame (Right then Down) already sees the expanded rows.
    */
   private invalidateList(now = false): void {
-    this.listDirty = true;
-    if (now && this.hasReset) this.renderList();
+    this.listUpdater.invalidate(now);
     this.schedule();
   }
 
@@ -372,9 +324,7 @@ export class TimelineApp {
   snapshot(): ViewState {
     return {
       v: 1,
-      window: this.following() ? null : (this.window ?? null),
-      follow: this.state.follow,
-      followSpanMs: this.state.followSpanMs,
+      ...this.view.saved(),
       selection: this.state.selection,
       sort: this.state.sort,
       expandedGroups: [...this.expandedGroups].slice(0, 500),
@@ -397,12 +347,12 @@ export class TimelineApp {
     this.toolbar.render({
       title: model.title,
       live: model.live,
-      follow: this.state.follow,
+      follow: this.view.follow,
       hasData: !empty,
       processCount: model.processes.size,
       stallCount: model.stallsById.size,
     });
-    setData(this.root, 'follow', String(this.following()));
+    setData(this.root, 'follow', String(this.view.following()));
     setData(this.root, 'live', String(model.live));
     if (empty) {
       this.tooltip.hide();
@@ -415,63 +365,24 @@ export class TimelineApp {
     }
     const nowMs = this.nowMs();
     const extent = this.extent();
-    const window = this.currentWindow(extent);
-    this.lastExtent = extent;
-    this.lastWindow = window;
+    const window = this.view.current(extent);
     const selection = this.state.selection;
 
     this.overview.render(model, extent, window, this.colors, model.live, this.chartPane.clientWidth);
     this.chart.render({ model, lanes: this.lanes, window, extent, nowMs, selection });
 
-    this.chart.afterRender();
-    if (this.listDirty) this.scheduleList();
+    this.listUpdater.afterFrame();
 
     // Keep moving while there is something to move: the follow window, an ongoing stall or pause.
     if (this.liveTimer) clearTimeout(this.liveTimer);
     this.liveTimer = undefined;
-    const animate = model.live && (this.following() || model.hasOngoing());
+    const animate = this.view.tracksNow() || (model.live && model.hasOngoing());
     if (animate && document.visibilityState !== 'hidden') {
       this.liveTimer = setTimeout(() => {
         this.liveTimer = undefined;
         this.schedule();
       }, LIVE_FRAME_MS);
     }
-  }
-
-  /**
-   * Data-driven list updates run in their own task after the frame, at most every
-   * LIST_THROTTLE_MS while live: regrouping 10k stalls must not delay the paint of a new stall.
-   */
-  private scheduleList(): void {
-    if (this.listTimer) return;
-    const wait = this.model.live ? Math.max(0, LIST_THROTTLE_MS - (performance.now() - this.listRenderedAt)) : 0;
-    this.listTimer = setTimeout(() => {
-      this.listTimer = undefined;
-      if (this.listDirty && !this.model.isEmpty) this.renderList();
-    }, wait);
-  }
-
-  private renderList(): void {
-    const model = this.model;
-    const key = `${model.stallsVersion}|${this.state.sort}`;
-    if (key !== this.groupsKey) {
-      this.groups = groupByCulprit([...model.stallsById.values()], this.state.sort);
-      this.groupsKey = key;
-    }
-    this.list.render({
-      groups: this.groups,
-      stallsById: model.stallsById,
-      selection: this.state.selection,
-      sort: this.state.sort,
-      expandedGroups: this.expandedGroups,
-      expandedStalls: this.expandedStalls,
-      shown: this.shown,
-      totalStalls: model.stallsById.size,
-      hasLanes: model.lanes.size > 0,
-      live: model.live,
-    });
-    this.listDirty = false;
-    this.listRenderedAt = performance.now();
   }
 }
 

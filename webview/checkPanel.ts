@@ -88,7 +88,7 @@ function row(e: CheckEndpointView, check: CheckView): HTMLTableRowElement {
     culprit = h(
       'button',
       { class: 'link culprit', type: 'button', 'data-stall': e.culprit.stallId, title: `${e.culprit.file}:${e.culprit.line} · ${formatDuration(e.culprit.totalMs)} in total: open the longest stall` },
-      `${p.base}:${e.culprit.line}`,
+      h('span', { class: 'loc-text' }, `${p.base}:${e.culprit.line}`),
       e.culprit.function ? h('span', { class: 'muted' }, ` ${e.culprit.function}`) : null,
     );
   }

@@ -3,7 +3,7 @@
  * p99 and p50 as lines. Canvas because an hour of lag is 144k points; the decimation keeps the
  * work per frame at about one path vertex per pixel column per series.
  */
-import { createLagColumns, decimateLag, lagGridlines, lagY, type LagColumns } from './layoutLag';
+import { createLagColumns, decimateLag, lagAxisLabels, lagGridlines, lagY, type LagAxisLabel, type LagColumns } from './layoutLag';
 import type { LaneBox, LaneInfo } from './layoutLanes';
 import { MARK_SELECTED, markGeometry, type StallMark } from './layoutStalls';
 import type { PixelWindow } from './layoutView';
@@ -41,6 +41,9 @@ export class LagCanvas {
     this.canvas.style.height = `${height}px`;
   }
 
+  /** The lag labels drawn in the last frame, per lane (for tests: canvas text cannot be read back). */
+  labels: LagAxisLabel[][] = [];
+
   draw(model: TimelineModel, lanes: readonly LaneInfo[], boxes: readonly LaneBox[], win: PixelWindow, ticks: readonly number[], axisMaxMs: number, colors: ChartColors, visibleTop = 0, visibleBottom = Infinity): void {
     const ctx = this.ctx;
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
@@ -49,8 +52,11 @@ export class LagCanvas {
     const grid = lagGridlines(axisMaxMs);
     ctx.font = `10px ${colors.fontFamily}`;
     ctx.textBaseline = 'middle';
+    this.labels = [];
     for (let i = 0; i < lanes.length; i++) {
       const b = boxes[i];
+      const labels = lagAxisLabels(axisMaxMs, b.lagHeight, model.thresholdMs, formatDuration);
+      this.labels.push(labels);
       if (b.top + b.height < visibleTop || b.top > visibleBottom) continue;
       // Lane separator and the stall track's floor.
       ctx.globalAlpha = 1;
@@ -66,21 +72,44 @@ export class LagCanvas {
         const y = Math.round(b.lagTop + lagY(g, axisMaxMs, b.lagHeight));
         ctx.fillRect(0, y, width, 1);
       }
-      ctx.globalAlpha = colors.highContrast ? 1 : 0.7;
-      ctx.fillStyle = colors.muted;
-      // Label the top gridline and 100 ms only, so labels never crowd a short lane.
-      for (const g of grid) {
-        if (g !== grid[grid.length - 1] && g !== 100) continue;
-        const y = b.lagTop + lagY(g, axisMaxMs, b.lagHeight);
-        if (y - b.lagTop < 5) continue;
-        ctx.fillText(formatDuration(g), width - ctx.measureText(formatDuration(g)).width - 4, y - 6);
-      }
       const series = model.lag.get(lanes[i].id);
-      if (!series || !series.length) continue;
-      this.columns = decimateLag(series, win, this.columns);
-      this.drawSeries(this.columns, b, axisMaxMs, colors);
+      if (series && series.length) {
+        this.columns = decimateLag(series, win, this.columns);
+        this.drawSeries(this.columns, b, axisMaxMs, colors);
+      }
+      // Labels last, on a halo of the background, so a spike never hides a number.
+      this.drawLabels(labels, b, width, colors);
     }
     ctx.globalAlpha = 1;
+  }
+
+  private drawLabels(labels: readonly LagAxisLabel[], b: LaneBox, width: number, colors: ChartColors): void {
+    const ctx = this.ctx;
+    ctx.lineJoin = 'round';
+    for (const l of labels) {
+      const y = Math.round(b.lagTop + l.y);
+      if (l.threshold) {
+        // The threshold: a dashed line across the band, labelled at the left.
+        ctx.globalAlpha = colors.highContrast ? 1 : 0.8;
+        ctx.strokeStyle = colors.stallMedium;
+        ctx.lineWidth = 1;
+        ctx.setLineDash([4, 3]);
+        ctx.beginPath();
+        ctx.moveTo(0, y + 0.5);
+        ctx.lineTo(width, y + 0.5);
+        ctx.stroke();
+        ctx.setLineDash([]);
+      }
+      const x = l.threshold ? 4 : width - ctx.measureText(l.text).width - 4;
+      // Above its line, or below it where the band's top would cut it.
+      const ty = y - 6 < b.lagTop + 4 ? y + 7 : y - 6;
+      ctx.globalAlpha = 1;
+      ctx.strokeStyle = colors.background;
+      ctx.lineWidth = 3;
+      ctx.strokeText(l.text, x, ty);
+      ctx.fillStyle = l.threshold ? colors.foreground : colors.muted;
+      ctx.fillText(l.text, x, ty);
+    }
   }
 
   /**

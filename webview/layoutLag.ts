@@ -179,3 +179,39 @@ export function lagGridlines(axisMaxMs: number): number[] {
   for (let v = 1; v <= axisMaxMs; v *= 10) out.push(v);
   return out;
 }
+
+/** A decade of the lag axis with its unit: `1 ms`, `10 ms`, `100 ms`, `1 s`, `10 s`. */
+export function lagTickText(ms: number): string {
+  return ms >= 1000 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
+export interface LagAxisLabel {
+  ms: number;
+  /** Offset from the lag band's top, px. */
+  y: number;
+  text: string;
+  /** The stall threshold's line, not a decade. */
+  threshold: boolean;
+}
+
+/** Labels closer than this (px) would overlap at the 10 px font the canvas uses. */
+export const LAG_LABEL_GAP_PX = 11;
+
+/**
+ * Labels of the lag axis: every decade (1 ms, 10 ms, 100 ms, 1 s…) with its unit, drawn at the
+ * plot's right edge, and the stall threshold, drawn at its left edge (so the two never collide).
+ * Where decades would overlap the larger one stays: the small ones drop out first.
+ */
+export function lagAxisLabels(axisMaxMs: number, heightPx: number, thresholdMs?: number, formatThreshold: (ms: number) => string = lagTickText): LagAxisLabel[] {
+  const out: LagAxisLabel[] = [];
+  const fits = (y: number): boolean => y >= 0 && y <= heightPx - 3 && out.every((l) => l.threshold || Math.abs(l.y - y) >= LAG_LABEL_GAP_PX);
+  if (thresholdMs !== undefined && thresholdMs > 0 && thresholdMs <= axisMaxMs) {
+    const y = lagY(thresholdMs, axisMaxMs, heightPx);
+    if (y >= 0 && y <= heightPx) out.push({ ms: thresholdMs, y, text: `stall threshold ${formatThreshold(thresholdMs)}`, threshold: true });
+  }
+  for (const ms of lagGridlines(axisMaxMs).reverse()) {
+    const y = lagY(ms, axisMaxMs, heightPx);
+    if (fits(y)) out.push({ ms, y, text: lagTickText(ms), threshold: false });
+  }
+  return out.sort((a, b) => a.y - b.y);
+}

@@ -4,7 +4,7 @@
  * oldest first, so a cluster or a forked worker pool reads like a process tree. Pure (no DOM).
  */
 import type { ProcessInfo } from '../src/shared/protocol';
-import { shortArgv } from './format';
+import { runtimeText, shortArgv } from './format';
 import { laneIdOf, type LaneId, type LaneSource } from './timelineModel';
 
 export interface LaneInfo {
@@ -60,7 +60,7 @@ export function orderLanes(processes: ReadonlyMap<number, ProcessInfo>, lanes: I
       const name = t.name ?? info?.threads.find((x) => x.id === t.threadId)?.name;
       const label = isProcess ? (info ? shortArgv(info.argv) : `process ${pid}`) : (name ?? `worker ${t.threadId}`);
       const detail = isProcess ? `pid ${pid}${ended ? ' · exited' : ''}${info?.mode === 'lag-only' ? ' · lag only' : ''}` : `worker thread ${t.threadId}`;
-      const title = isProcess && info ? `${info.argv.join(' ')}\npid ${pid}, parent ${info.ppid}, Node ${info.nodeVersion}\n${info.cwd}` : `${label} · pid ${pid}`;
+      const title = isProcess && info ? `${info.argv.join(' ')}\npid ${pid}, parent ${info.ppid}, ${runtimeText(info.runtime)}\n${info.cwd}` : `${label} · pid ${pid}`;
       out.push({ id: laneIdOf(pid, t.threadId), pid, threadId: t.threadId, depth: isProcess ? depth : depth + 1, label, detail, title, isProcess, ended });
     }
     for (const child of (children.get(pid) ?? []).sort(byAge)) visit(child, depth + 1);

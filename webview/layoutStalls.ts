@@ -18,6 +18,21 @@ export function severityOf(durationMs: number): Severity {
   return durationMs >= SEVERITY_HIGH_MS ? 'high' : durationMs >= SEVERITY_MEDIUM_MS ? 'medium' : 'low';
 }
 
+/**
+ * What a severity means, said as its range of durations (a word like "high" explains nothing):
+ * `under 100 ms`, `100–500 ms`, `500 ms or more`.
+ */
+export function severityRange(sev: Severity): string {
+  switch (sev) {
+    case 'low':
+      return `under ${SEVERITY_MEDIUM_MS} ms`;
+    case 'medium':
+      return `${SEVERITY_MEDIUM_MS}–${SEVERITY_HIGH_MS} ms`;
+    case 'high':
+      return `${SEVERITY_HIGH_MS} ms or more`;
+  }
+}
+
 /** Bar height in the stall track: from 35 % at 50 ms to full at 5 s, on a log scale. */
 export function stallBarHeight(durationMs: number, trackPx: number): number {
   const v = Math.log(Math.max(1, durationMs / 50)) / Math.log(100);

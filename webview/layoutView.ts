@@ -46,6 +46,16 @@ export function fullExtent(dataMinMs: number, dataMaxMs: number, nowMs?: number)
   return { startMs, endMs };
 }
 
+/**
+ * A finished recording's extent: just its data, with a little room at either end. Unlike a live
+ * session's (`fullExtent`), it is not padded to MIN_EXTENT_MS: a 2-second CI run fills the plot.
+ */
+export function recordedExtent(dataMinMs: number, dataMaxMs: number): TimeWindow {
+  if (!Number.isFinite(dataMinMs) || !Number.isFinite(dataMaxMs)) return fullExtent(dataMinMs, dataMaxMs);
+  const pad = Math.max(MIN_SPAN_MS, (dataMaxMs - dataMinMs) * 0.02);
+  return { startMs: dataMinMs - pad, endMs: dataMaxMs + pad };
+}
+
 /** Keeps a window inside the extent and its span within [MIN_SPAN_MS, extent]. */
 export function clampWindow(w: TimeWindow, extent: TimeWindow): TimeWindow {
   const maxSpan = span(extent);

@@ -1,13 +1,16 @@
 /**
- * Entry of dist/webview.js. Posts `ready` first, then applies whatever the host sends, after
- * validating it: the host is trusted, the names inside its messages came from the user's program.
+ * Entry of dist/webview.js: a standalone report (reportBoot.ts), or VS Code's webview. There it
+ * posts `ready` first, then applies whatever the host sends, after validating it: the host is
+ * trusted, the names inside its messages came from the user's program.
  */
 import { isHostToWebview, type WebviewToHost } from '../src/shared/protocol';
 import { TimelineApp, type VsCodeApi } from './app';
+import { bootReport } from './reportBoot';
 
 declare function acquireVsCodeApi(): VsCodeApi;
 
 function boot(): void {
+  if (bootReport(document.getElementById('app') ?? document.body)) return;
   if (typeof acquireVsCodeApi !== 'function') {
     document.body.textContent = 'Stallscope: this page runs inside a VS Code webview.';
     return;

@@ -153,6 +153,8 @@ export class TimelineModel {
   title = '';
   live = false;
   startedAtMs = 0;
+  /** The probe's stall threshold, when the host says it. */
+  thresholdMs: number | undefined;
   readonly processes = new Map<number, ProcessInfo>();
   readonly lag = new Map<LaneId, LagSeries>();
   readonly stallLanes = new Map<LaneId, StallLane>();
@@ -188,6 +190,7 @@ export class TimelineModel {
     this.title = state.title;
     this.live = state.live;
     this.startedAtMs = state.startedAtMs;
+    this.thresholdMs = state.thresholdMs;
     this.append({ processes: state.processes, lag: state.lag, pauses: state.pauses });
     // Sort once instead of inserting 10k stalls one by one.
     const sorted = [...state.stalls].sort((a, b) => a.startMs - b.startMs);

@@ -4,11 +4,12 @@
  */
 import type { WebviewToHost } from '../src/shared/protocol';
 import { h, s } from './dom';
+import { FOLLOW_TITLE, SHOW_ALL_LABEL, SHOW_ALL_TITLE } from './keymap';
 
 export interface ToolbarEvents {
   post(msg: WebviewToHost): void;
   toggleFollow(): void;
-  resetZoom(): void;
+  showAll(): void;
 }
 
 export interface ToolbarView {
@@ -26,6 +27,7 @@ const ICONS: Record<string, string> = {
   open: 'M1.5 3.5h4.5l1.5 1.5h7v8h-13z',
   save: 'M2.5 2.5h9l2 2v9h-11zM5 2.5v3.5h5.5V2.5M5 13.5v-4h6v4',
   clear: 'M2.5 4.5h11M6 4.5v-2h4v2M4 4.5l.8 9h6.4l.8-9',
+  export: 'M8 10V1.5M5 4.5l3-3 3 3M3.5 7.5h-1v6h11v-6h-1',
 };
 
 function icon(name: string): SVGSVGElement {
@@ -45,27 +47,20 @@ export class Toolbar {
   private readonly followBtn: HTMLButtonElement;
   private readonly fitBtn: HTMLButtonElement;
   private readonly saveBtn: HTMLButtonElement;
+  private readonly exportBtn: HTMLButtonElement;
   private readonly clearBtn: HTMLButtonElement;
 
   constructor(parent: HTMLElement, events: ToolbarEvents) {
     this.titleEl = h('h1', { class: 'title' });
     this.statusEl = h('span', { class: 'status', role: 'status' });
-    const legend = h(
-      'div',
-      { class: 'legend', 'aria-label': 'Legend' },
-      h('span', { class: 'lg' }, h('i', { class: 'sw sw-p50' }), 'p50'),
-      h('span', { class: 'lg' }, h('i', { class: 'sw sw-p99' }), 'p99'),
-      h('span', { class: 'lg' }, h('i', { class: 'sw sw-max' }), 'max lag'),
-      h('span', { class: 'lg' }, h('i', { class: 'sw sw-stall-low' }), h('i', { class: 'sw sw-stall-medium' }), h('i', { class: 'sw sw-stall-high' }), 'stall'),
-      h('span', { class: 'lg' }, h('i', { class: 'sw sw-pause' }), 'debugger paused'),
-    );
-    this.followBtn = button('follow', 'Follow', 'Follow the live session (F)', () => events.toggleFollow(), { 'aria-pressed': 'false' });
-    this.fitBtn = button('fit', 'Reset zoom', 'Show the whole recording (0 or double-click)', () => events.resetZoom());
+    this.followBtn = button('follow', 'Follow', FOLLOW_TITLE, () => events.toggleFollow(), { 'aria-pressed': 'false' });
+    this.fitBtn = button('fit', SHOW_ALL_LABEL, SHOW_ALL_TITLE, () => events.showAll());
     const openBtn = button('open', 'Open…', 'Open Recording…', () => events.post({ type: 'openRecording' }));
     this.saveBtn = button('save', 'Save…', 'Save Recording…', () => events.post({ type: 'saveRecording' }));
+    this.exportBtn = button('export', 'Export…', 'Export as an HTML report (one file that opens in any browser)…', () => events.post({ type: 'exportHtml' }));
     this.clearBtn = button('clear', 'Clear', 'Clear the timeline', () => events.post({ type: 'clear' }));
-    const actions = h('div', { class: 'actions', role: 'toolbar', 'aria-label': 'Timeline actions' }, this.followBtn, this.fitBtn, h('span', { class: 'sep' }), openBtn, this.saveBtn, this.clearBtn);
-    this.el = h('header', { class: 'toolbar' }, h('div', { class: 'heading' }, this.titleEl, this.statusEl), legend, actions);
+    const actions = h('div', { class: 'actions', role: 'toolbar', 'aria-label': 'Timeline actions' }, this.followBtn, this.fitBtn, h('span', { class: 'sep' }), openBtn, this.saveBtn, this.exportBtn, this.clearBtn);
+    this.el = h('header', { class: 'toolbar' }, h('div', { class: 'heading' }, this.titleEl, this.statusEl), actions);
     parent.appendChild(this.el);
   }
 
@@ -78,12 +73,15 @@ export class Toolbar {
     this.last = key;
     this.titleEl.textContent = v.title || 'Stallscope';
     this.titleEl.title = v.title;
-    this.statusEl.textContent = v.live ? 'live' : v.hasData ? 'recording' : '';
+    // From the state's live flag: a finished session (or an opened file) is not "recording".
+    this.statusEl.textContent = v.live ? 'live' : v.hasData ? 'ended' : '';
+    this.statusEl.title = v.live ? 'A session is feeding this timeline' : v.hasData ? 'The session has ended: nothing new will arrive' : '';
     this.statusEl.className = `status${v.live ? ' live' : ''}`;
     this.followBtn.setAttribute('aria-pressed', String(v.live && v.follow));
     this.followBtn.disabled = !v.live;
     this.fitBtn.disabled = !v.hasData;
     this.saveBtn.disabled = !v.hasData;
+    this.exportBtn.disabled = !v.hasData;
     this.clearBtn.disabled = !v.hasData;
   }
 }

@@ -5,8 +5,7 @@
 import type { PauseRange, ProcessInfo, Stall } from '../src/shared/protocol';
 import { h } from './dom';
 import { causeText, formatClock, formatDuration, formatOffset, functionName, splitPath, stallThreadText } from './format';
-import { severityOf } from './layoutStalls';
-import { victimsPhrase } from '../src/core/victims';
+import { victimsPhrase } from './format';
 
 export interface TooltipRow {
   label: string;
@@ -61,7 +60,8 @@ export class Tooltip {
   }
 }
 
-export function stallTooltip(stall: Stall, durationMs: number, process: ProcessInfo | undefined, sessionStartMs: number, othersInMark: number): TooltipContent {
+/** `canOpenSource`: false in a standalone report (no editor): a click shows the stack instead. */
+export function stallTooltip(stall: Stall, durationMs: number, process: ProcessInfo | undefined, sessionStartMs: number, othersInMark: number, canOpenSource = true): TooltipContent {
   const rows: TooltipRow[] = [];
   rows.push({ label: 'Handler', value: stall.handler ? stall.handler.label : '(none: not inside a request or callback we know)' });
   if (stall.culprit) {
@@ -72,7 +72,7 @@ export function stallTooltip(stall: Stall, durationMs: number, process: ProcessI
   }
   rows.push({ label: 'Cause', value: causeText(stall.cause) });
   rows.push({ label: 'Thread', value: stallThreadText(stall, process) });
-  rows.push({ label: 'Started', value: formatClock(stall.startMs), extra: formatOffset(stall.startMs - sessionStartMs) });
+  rows.push({ label: 'Started', value: formatClock(stall.startMs), extra: sinceStart(stall.startMs, sessionStartMs) });
   const victims = victimsPhrase(stall);
   if (victims) {
     const worst = Math.max(...(stall.victims ?? []).map((v) => v.delayedMs));
@@ -81,10 +81,15 @@ export function stallTooltip(stall: Stall, durationMs: number, process: ProcessI
   if (othersInMark > 0) rows.push({ label: 'Here too', value: `${othersInMark} shorter stall${othersInMark === 1 ? '' : 's'}`, extra: 'zoom in to separate' });
   return {
     title: `${formatDuration(durationMs)} stall`,
-    badge: stall.ongoing ? { text: 'ongoing', className: 'badge-ongoing' } : { text: severityOf(durationMs), className: `badge-${severityOf(durationMs)}` },
+    badge: stall.ongoing ? { text: 'ongoing', className: 'badge-ongoing' } : undefined,
     rows,
-    hint: 'Click to open the blocking line',
+    hint: canOpenSource && stall.culprit ? 'Click to open the blocking line' : 'Click to show its stack in the list',
   };
+}
+
+/** A relative time says what it is relative to: `+0:13.217 since start`. */
+function sinceStart(atMs: number, sessionStartMs: number): string {
+  return `${formatOffset(atMs - sessionStartMs)} since start`;
 }
 
 export function pauseTooltip(pause: PauseRange, durationMs: number, sessionStartMs: number): TooltipContent {
@@ -93,17 +98,18 @@ export function pauseTooltip(pause: PauseRange, durationMs: number, sessionStart
     badge: pause.endMs === null ? { text: 'paused', className: 'badge-pause' } : undefined,
     rows: [
       { label: 'Reason', value: pause.reason ?? 'pause' },
-      { label: 'Started', value: formatClock(pause.startMs), extra: formatOffset(pause.startMs - sessionStartMs) },
+      { label: 'Started', value: formatClock(pause.startMs), extra: sinceStart(pause.startMs, sessionStartMs) },
       { label: 'Note', value: 'Not a stall: the loop stopped for the debugger.' },
     ],
   };
 }
 
-export function lagTooltip(laneLabel: string, atMs: number, p50: number, p99: number, max: number): TooltipContent {
+export function lagTooltip(laneLabel: string, atMs: number, intervalMs: number, p50: number, p99: number, max: number): TooltipContent {
   return {
     title: `Event-loop lag · ${formatClock(atMs)}`,
     rows: [
       { label: 'Lane', value: laneLabel },
+      { label: 'Window', value: `the ${formatDuration(intervalMs)} up to this time` },
       { label: 'p50', value: formatDuration(p50) },
       { label: 'p99', value: formatDuration(p99) },
       { label: 'max', value: formatDuration(max) },

@@ -9,10 +9,10 @@ import * as fs from 'node:fs';
 import { connect } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseEndpoint, parseEndpoints, serverUrl, EndpointError, type Endpoint } from '../core/check/endpoint';
+import { endpointName, parseEndpoint, parseEndpoints, serverUrl, EndpointError, type Endpoint } from '../core/check/endpoint';
 import { toCheckJson } from '../core/check/checkJson';
 import { toJUnit } from '../core/check/junit';
-import { CheckError, runCheck, type CheckProgress, type CheckResult } from '../core/check/runCheck';
+import { CATCH_UP_LIMIT_S, CheckError, runCheck, type CheckProgress, type CheckResult } from '../core/check/runCheck';
 import type { ProbeRun } from '../core/probeRun';
 import type { ListeningServer } from '../shared/protocol';
 import { MAX_THRESHOLD_MS, MIN_THRESHOLD_MS } from '../shared/protocol';
@@ -21,6 +21,7 @@ import { formatCheckSummary } from './checkSummary';
 import { ExitCode, type CliIo, type Command } from './command';
 import { formatDuration, plural } from './format';
 import { writeFileAtomic } from './reportFile';
+import { finishReport, tryWrite } from './runReport';
 import { outputPath, startUnderProbe } from './startUnderProbe';
 import { colorEnabled, makeStyle } from './style';
 
@@ -36,6 +37,9 @@ export interface CheckOptions {
   startTimeoutS: number;
   json: boolean;
   junit?: string;
+  /** Where to save the stalls seen (the `run --out` report). */
+  out?: string;
+  catchUpS: number;
   quiet: boolean;
   serverOutput: boolean;
   command: string[];
@@ -58,9 +62,14 @@ const OPTIONS: readonly OptionSpec[] = [
     name: 'threshold', kind: 'number', arg: 'MS', what: 'a number of milliseconds', min: MIN_THRESHOLD_MS, max: MAX_THRESHOLD_MS,
     help: `the loop blocked at least MS counts as a stall (default 50, or the budget if lower)`,
   },
+  {
+    name: 'catch-up', kind: 'number', arg: 'S', what: 'a number of seconds', min: 1, max: 3600,
+    help: `after each endpoint's load, seconds to wait at most for the server to catch up before the next one (default ${CATCH_UP_LIMIT_S})`,
+  },
   { name: 'start-timeout', kind: 'number', arg: 'S', what: 'a number of seconds', min: 1, max: 3600, help: `seconds to wait for the server to listen (default ${CHECK_DEFAULTS.startTimeoutS})` },
   { name: 'json', kind: 'flag', help: 'print the verdicts as JSON on stdout (the table goes to stderr)' },
   { name: 'junit', kind: 'string', arg: 'FILE', help: 'write a JUnit XML file: one test case per endpoint, failed when over the budget' },
+  { name: 'out', short: 'o', kind: 'string', arg: 'FILE', help: 'save every stall seen as a JSON report (as `stallscope run --out` writes it)' },
   { name: 'server-output', kind: 'flag', help: "pass the server's stdout and stderr through to stderr (default: shown only if it fails)" },
   { name: 'quiet', short: 'q', kind: 'flag', help: 'no progress lines; the table, errors and the verdicts still print' },
   { name: 'help', short: 'h', kind: 'flag', help: 'show this help' },
@@ -98,6 +107,8 @@ export function parseCheckArgs(argv: readonly string[]): CheckOptions {
     startTimeoutS: (values.get('start-timeout') as number | undefined) ?? CHECK_DEFAULTS.startTimeoutS,
     json: values.get('json') === true,
     junit: values.get('junit') as string | undefined,
+    out: values.get('out') as string | undefined,
+    catchUpS: (values.get('catch-up') as number | undefined) ?? CATCH_UP_LIMIT_S,
     quiet: values.get('quiet') === true,
     serverOutput: values.get('server-output') === true,
     command: rest,
@@ -126,7 +137,10 @@ export function checkHelp(): string {
     '',
     'Verdict: an endpoint is "blocking" when at least one stall (the loop blocked for the threshold or',
     'longer) ran in its own handler while it was under load. Evidence: those stalls (count, max, p99),',
-    "their culprit lines, and the canary's p99 under load against its p99 at idle.",
+    "their culprit lines, and the canary's p99 under load against its p99 at idle. Its handler: its",
+    'requests, matched by path and by the route the framework matched; garbage collection during them',
+    'is shown, not counted. After each load the server gets time to catch up (no stall going on, the',
+    'canary answering promptly) before the next endpoint, up to --catch-up seconds.',
     '',
     'Options:',
     formatOptions(OPTIONS),
@@ -137,7 +151,7 @@ export function checkHelp(): string {
     '',
     'Examples:',
     "  stallscope check -e 'GET /report' -e 'POST /orders' --canary 'GET /health' -- node server.js",
-    "  stallscope check -e 'GET /search?q=x' --budget 100 --junit stallscope.xml -- npm start",
+    "  stallscope check -e 'GET /search?q=x' --budget 100 --junit stallscope.xml --out stalls.json -- npm start",
     '',
   ].join('\n');
 }
@@ -166,6 +180,8 @@ export async function checkWithProbe(opts: CheckOptions, io: CliIo): Promise<num
   }
   const junitPath = outputPath(opts.junit, io, err, { option: '--junit', what: 'the JUnit file', example: 'stallscope.xml' });
   if (junitPath === false) return ExitCode.usage;
+  const outPath = outputPath(opts.out, io, err);
+  if (outPath === false) return ExitCode.usage;
   const run = await startUnderProbe(opts.command, opts.thresholdMs, io, err, {
     stdio: ['ignore', 'pipe', 'pipe'],
     group: true,
@@ -216,11 +232,13 @@ export async function checkWithProbe(opts: CheckOptions, io: CliIo): Promise<num
         idleS: opts.idleS,
         thresholdMs: opts.thresholdMs,
         budgetMs: opts.budgetMs,
+        catchUpLimitS: opts.catchUpS,
       },
       {
         workerScript,
         env: io.env,
         stalls: () => run.recording.stalls,
+        lag: () => run.recording.lagSamples,
         signal: controller.signal,
         progress: (p) => say(progressLine(p, opts)),
       },
@@ -234,8 +252,14 @@ export async function checkWithProbe(opts: CheckOptions, io: CliIo): Promise<num
     return e.reason === 'worker' ? ExitCode.internal : ExitCode.usage;
   } finally {
     for (const s of INTERRUPT_SIGNALS) process.off(s, onSignal);
-    await run.stop();
+    const exit = await run.stop();
     process.off('exit', lastResort);
+    if (outPath) {
+      await run.drain(1000);
+      const code = exit.signal ? 128 + (os.constants.signals[exit.signal] ?? 0) : (exit.code ?? 0);
+      const written = tryWrite(outPath, finishReport(run.recording, run.server, Date.now(), code), err);
+      if (written) say(`report  ${written}`);
+    }
     await run.close();
     run.recording.dispose();
   }
@@ -271,13 +295,15 @@ function progressLine(p: CheckProgress, o: CheckOptions): string {
     case 'preflight':
       return `trying each endpoint once`;
     case 'idle':
-      return o.canary ? `canary ${o.canary.label} alone for ${p.durationS} s` : `settling for ${p.durationS} s (no canary)`;
+      return o.canary ? `canary ${endpointName(o.canary)} alone for ${p.durationS} s` : `settling for ${p.durationS} s (no canary)`;
     case 'endpoint':
-      return `[${p.index + 1}/${p.total}] ${p.endpoint.label}: ${plural(o.connections, 'connection')} for ${p.durationS} s`;
+      return `[${p.index + 1}/${p.total}] ${endpointName(p.endpoint)}: ${plural(o.connections, 'connection')} for ${p.durationS} s`;
+    case 'catchingUp':
+      return `      ${endpointName(p.endpoint)}: waiting for the server to catch up with its load (${p.pending}; at most ${o.catchUpS} s)`;
     case 'endpointDone': {
       const r = p.result;
       const evidence = r.stalls.length ? `${plural(r.stalls.length, 'stall')}, max ${formatDuration(r.maxStallMs)}` : 'no stall';
-      return `      ${r.endpoint.label}: ${r.verdict} (${evidence}${r.load ? `, ${r.load.requests} requests` : ''})`;
+      return `      ${endpointName(r.endpoint)}: ${r.verdict} (${evidence}${r.load ? `, ${plural(r.load.requests, 'request')}` : ''})`;
     }
   }
 }

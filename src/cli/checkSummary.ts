@@ -3,9 +3,11 @@
  * canary's p99 idle → under load, the top culprit), then what the worst stall did to other requests,
  * errors, and the budget. Pure: takes the result and returns text.
  */
+import { endpointName, requestPathOf } from '../core/check/endpoint';
+import { endpointNotes } from '../core/check/endpointNotes';
 import { canaryInflated, type EndpointResult } from '../core/check/verdict';
 import type { CheckResult } from '../core/check/runCheck';
-import { victimsPhrase } from '../core/victims';
+import { causeText, noCulpritText, victimsPhrase } from '../shared/phrases';
 import { displayPath, formatDuration, plural } from './format';
 import { plain, visibleLength, type Style } from './style';
 
@@ -27,7 +29,7 @@ export function verdictRule(thresholdMs: number): string {
 export function formatCheckSummary(r: CheckResult, o: CheckSummaryOptions): string {
   const st = o.style ?? plain;
   const lines: string[] = [];
-  const canary = r.canary ? `canary ${r.canary.label}` : 'no canary';
+  const canary = r.canary ? `canary ${endpointName(r.canary)}` : 'no canary';
   lines.push(
     `${st.bold('stallscope check')}: ${plural(r.endpoints.length, 'endpoint')} on ${r.baseUrl} · ${o.durationS} s each at ${plural(o.connections, 'connection')} · ` +
       `${canary} · threshold ${r.thresholdMs} ms · budget ${formatDuration(r.budgetMs)} · ${formatDuration(r.endedAtMs - r.startedAtMs)}`,
@@ -49,19 +51,22 @@ export function formatCheckSummary(r: CheckResult, o: CheckSummaryOptions): stri
   for (const e of r.endpoints) {
     const worst = e.stalls[0];
     const phrase = worst && victimsPhrase(worst);
-    if (phrase) lines.push(`  ${e.endpoint.label}: its longest stall (${formatDuration(worst.durationMs)}) ${phrase}`);
+    if (phrase) lines.push(`  ${endpointName(e.endpoint)}: its longest stall (${formatDuration(worst.durationMs)}) ${phrase}`);
+  }
+  for (const e of r.endpoints) {
+    for (const n of endpointNotes(e)) lines.push(`  ${n.level === 'warn' ? `${st.yellow('!')} ` : ''}${endpointName(e.endpoint)}: ${n.text}`);
   }
   for (const e of r.endpoints) {
     const others = e.otherStalls.reduce((n, x) => n + x.count, 0);
     if (!others) continue;
     const labels = e.otherStalls.slice(0, 3).map((x) => `${x.label} ×${x.count}`).join(', ');
-    lines.push(`  ${st.yellow('!')} ${plural(others, 'other stall')} during the load of ${e.endpoint.label}, not in its handler: ${labels}`);
+    lines.push(`  ${st.yellow('!')} ${plural(others, 'other stall')} during the load of ${endpointName(e.endpoint)}, not in its handler: ${labels}`);
   }
   for (const e of r.endpoints) if (e.error) lines.push(`  ${st.red('✗')} ${e.error}`);
 
   const over = r.endpoints.filter((e) => e.overBudget);
   if (over.length) {
-    const list = over.map((e) => `${e.endpoint.label} (${formatDuration(e.maxStallMs)})`).join(', ');
+    const list = over.map((e) => `${endpointName(e.endpoint)} (${formatDuration(e.maxStallMs)})`).join(', ');
     lines.push(`  ${st.red('✗')} ${st.bold(plural(over.length, 'endpoint'))} over the budget of ${formatDuration(r.budgetMs)}: ${list}`);
   } else {
     lines.push(`  ${st.green('✓')} every endpoint within the budget of ${formatDuration(r.budgetMs)}`);
@@ -76,9 +81,14 @@ function row(e: EndpointResult, r: CheckResult, o: CheckSummaryOptions, st: Styl
   const verdict = blocking ? st.red(st.bold('blocking')) : st.green('non-blocking');
   const none = st.dim('–');
   const top = e.culprits[0];
-  const culprit = top ? `${st.cyan(`${displayPath(top.file, o.cwd)}:${top.line}`)}${top.function ? ` ${top.function}` : ''}` : blocking ? st.dim('(no frame in your code)') : none;
+  const worst = e.stalls[0];
+  // No line in the user's code: say what the longest stall was instead (its cause), not a bare blank.
+  const unknown = worst ? `(${noCulpritText(worst)}${worst.cause ? `: ${causeText(worst.cause)}` : ''})` : '';
+  const culprit = top ? `${st.cyan(`${displayPath(top.file, o.cwd)}:${top.line}`)}${top.function ? ` ${top.function}` : ''}` : blocking ? st.dim(unknown) : none;
+  // The route its stalls were handled by, beside the path it was called at: `GET /api/users/42 (/api/users/:id)`.
+  const route = e.route && e.route !== requestPathOf(e.endpoint) ? st.dim(` (${e.route})`) : '';
   return [
-    e.endpoint.label,
+    endpointName(e.endpoint) + route,
     verdict,
     String(e.stalls.length),
     blocking ? formatDuration(e.maxStallMs) : none,

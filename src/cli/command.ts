@@ -1,6 +1,6 @@
 /**
- * What every `stallscope <command>` provides. `main.ts` only dispatches: adding a command
- * (`check`, later) is one new module exporting a Command and one line in its registry.
+ * What every `stallscope <command>` provides. `main.ts` only dispatches: adding a command is one
+ * new module exporting a Command and one line in its registry.
  */
 import type { Env } from '../core/probeEnv';
 

@@ -6,19 +6,23 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { ProbeServer } from '../core/probeServer';
-import type { Recording } from '../core/recording';
-import { DEFAULT_THRESHOLD_MS, MAX_THRESHOLD_MS, MIN_THRESHOLD_MS, type Report } from '../shared/protocol';
+import { DEFAULT_THRESHOLD_MS, MAX_THRESHOLD_MS, MIN_THRESHOLD_MS } from '../shared/protocol';
 import { formatOptions, parseArgs, thresholdFor, type OptionSpec } from './args';
 import { ExitCode, type CliIo, type Command } from './command';
-import { serializeReport, writeFileAtomic } from './reportFile';
+import { serializeReport } from './reportFile';
+import { tryWriteHtmlReport } from '../report/htmlReport';
+import { finishReport, tryWrite } from './runReport';
 import { outputPath, startUnderProbe } from './startUnderProbe';
 import { formatSummary, stallsOverBudget } from './summary';
+import { descendantTree, groupTree, treeEnded, type ProcessTree } from './processTree';
+import { plural } from './format';
 import { colorEnabled, makeStyle } from './style';
 
 export interface RunOptions {
   thresholdMs: number;
   out?: string;
+  /** A standalone HTML report (src/report/htmlReport.ts). */
+  html?: string;
   failOnStallMs?: number;
   json: boolean;
   quiet: boolean;
@@ -33,6 +37,7 @@ const OPTIONS: readonly OptionSpec[] = [
     help: `report stalls of at least MS milliseconds (${MIN_THRESHOLD_MS}..${MAX_THRESHOLD_MS}, default ${DEFAULT_THRESHOLD_MS})`,
   },
   { name: 'out', short: 'o', kind: 'string', arg: 'FILE', help: 'write the JSON report to FILE when the command exits or is interrupted' },
+  { name: 'html', kind: 'string', arg: 'FILE', help: 'write a standalone HTML report to FILE when the command exits (timeline, stalls, stacks; opens offline in any browser)' },
   {
     name: 'fail-on-stall', kind: 'number', arg: 'MS', what: 'a number of milliseconds', min: 0, max: 3_600_000,
     help: 'exit 1 if any stall is longer than MS (the CI assertion "this must not block")',
@@ -54,6 +59,8 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
   return {
     thresholdMs: thresholdFor(values.get('threshold') as number | undefined, failOnStallMs, '--fail-on-stall'),
     out: values.get('out') as string | undefined,
+    // Only when given: the options object stays the same shape for runs without it.
+    ...(values.get('html') !== undefined ? { html: values.get('html') as string } : {}),
     failOnStallMs,
     json: values.get('json') === true,
     quiet: values.get('quiet') === true,
@@ -103,10 +110,20 @@ export async function runWithProbe(opts: RunOptions, io: CliIo): Promise<number>
   }
   const outPath = outputPath(opts.out, io, err);
   if (outPath === false) return ExitCode.usage;
-  const run = await startUnderProbe(opts.command, opts.thresholdMs, io, err, { stdio: 'inherit', requestContext: opts.trackRequests ? 'always' : 'on-demand' });
+  const htmlPath = outputPath(opts.html, io, err);
+  if (htmlPath === false) return ExitCode.usage;
+  // Without a terminal nothing signals the command's tree for us: it gets a process group of its own,
+  // so every signal reaches all of it (npm, its `sh -c`, the server) and an orphan is still found.
+  // On a terminal it stays in the foreground group, where Ctrl-C (and Ctrl-Z) reach it directly.
+  const group = io.stdinIsTTY !== true && process.platform !== 'win32';
+  const run = await startUnderProbe(opts.command, opts.thresholdMs, io, err, { stdio: 'inherit', group, requestContext: opts.trackRequests ? 'always' : 'on-demand' });
   if (typeof run === 'number') return run;
   const { child, server, recording: rec } = run;
   const startedMs = Date.now();
+  const rootPid = child.pid ?? 0;
+  const tree = group
+    ? groupTree(rootPid)
+    : descendantTree(rootPid, () => rec.processes.filter((p) => p.endedAtMs === undefined).map((p) => p.pid));
 
   const snapshot = () => {
     // On an interrupt the report is written at once too: if the command then hangs and is killed
@@ -114,19 +131,27 @@ export async function runWithProbe(opts: RunOptions, io: CliIo): Promise<number>
     if (outPath) tryWrite(outPath, finishReport(rec, server, Date.now(), undefined), err);
   };
   let ttyInterrupts = 0;
+  let stopping = false;
   const forward = (signal: NodeJS.Signals) => {
     // Ctrl-C in a terminal signals the whole foreground process group, the command included: sending it
     // a second SIGINT would turn a graceful `process.once('SIGINT')` shutdown into a hard kill. So the
     // first SIGINT is not repeated when we sit on a terminal; a SIGINT sent to stallscope alone
-    // (kill -INT, a CI runner, no terminal) is forwarded, like SIGTERM and SIGHUP always are.
+    // (kill -INT, a CI runner, no terminal) is forwarded to the whole tree, like SIGTERM and SIGHUP always are.
     const fromTerminal = signal === 'SIGINT' && io.stdinIsTTY === true && ttyInterrupts++ === 0;
-    if (!fromTerminal && child.exitCode === null && child.signalCode === null) child.kill(signal);
+    stopping = true;
+    if (!fromTerminal) tree.signal(signal);
     snapshot();
   };
   for (const s of FORWARDED_SIGNALS) process.on(s, forward);
+  // Should stallscope itself fail before the tree ended, it still takes the tree with it.
+  const lastResort = () => tree.signal('SIGKILL');
+  process.once('exit', lastResort);
   const exit = await run.exited;
+  // The leader's exit is not the tree's: npm may be gone while its server still holds the port.
+  const lingered = await endTree(tree, () => stopping, err);
+  process.off('exit', lastResort);
   for (const s of FORWARDED_SIGNALS) process.off(s, forward);
-  const endedMs = exit.atMs;
+  const endedMs = lingered ? Date.now() : exit.atMs;
 
   // The probes' last frames (a stall's end, the final lag batch) arrive before their socket closes.
   await run.drain(DRAIN_MS);
@@ -140,6 +165,7 @@ export async function runWithProbe(opts: RunOptions, io: CliIo): Promise<number>
 
   let written: string | undefined;
   if (outPath) written = tryWrite(outPath, report, err);
+  if (htmlPath) tryWriteHtmlReport(htmlPath, report, path.dirname(io.probePath), err);
   if (opts.json) io.stdout.write(serializeReport(report, io.stdout.isTTY === true));
   if (!opts.quiet) {
     io.stderr.write(
@@ -162,36 +188,25 @@ export async function runWithProbe(opts: RunOptions, io: CliIo): Promise<number>
   return code;
 }
 
-/** Closes what is still open and returns the report (the recording stays usable for a later call). */
-function finishReport(rec: Recording, server: ProbeServer, endedMs: number, exitCode: number | undefined): Report {
-  if (exitCode !== undefined) {
-    // A process whose probe never said goodbye (killed, or the drain timed out) ended with the run;
-    // its ongoing stalls are closed at that time.
-    for (const p of rec.processes) if (p.endedAtMs === undefined) rec.endProcess(p.pid, endedMs);
-    rec.exitCode = exitCode;
-    rec.endedAt = new Date(endedMs);
-  }
-  rec.flush();
-  const report = rec.toReport();
-  // Frames the host refused are lost data too; the report counts them with the probes' own drops.
-  report.dropped = rec.dropped + server.refusals['bad-frame'] + server.refusals['oversized-frame'];
-  return report;
-}
+/** How long the command's remaining processes get to exit after a signal before they are killed. */
+const TREE_GRACE_MS = 5000;
 
-function tryWrite(file: string, report: Report, err: (line: string) => void): string | undefined {
-  try {
-    writeFileAtomic(file, serializeReport(report));
-    return file;
-  } catch (e) {
-    // Losing the recording to a full disk or a vanished folder is worse than a report in an odd place.
-    const fallback = path.join(os.tmpdir(), `stallscope-report-${process.pid}.json`);
-    try {
-      writeFileAtomic(fallback, serializeReport(report));
-      err(`could not write ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); the report is in ${fallback}`);
-      return fallback;
-    } catch {
-      err(`could not write the report to ${file}: ${(e as Error).message}`);
-      return undefined;
-    }
+/**
+ * Once the command's first process exited, waits for the rest of its tree: stopped (SIGTERM) if
+ * nothing stopped it yet, killed (SIGKILL, said on stderr) if it outlives the grace period, so
+ * `run` never returns while the tree lives nor leaves a process behind. True if some process lingered.
+ */
+async function endTree(tree: ProcessTree, stopping: () => boolean, err: (line: string) => void): Promise<boolean> {
+  const left = tree.alive();
+  if (!left.length) return false;
+  if (!stopping()) {
+    err(`the command exited but left ${plural(left.length, 'process', 'processes')} running (pid ${left.join(', ')}); stopping ${left.length === 1 ? 'it' : 'them'} (SIGTERM)`);
+    tree.signal('SIGTERM');
   }
+  if (await treeEnded(tree, TREE_GRACE_MS)) return true;
+  const stuck = tree.alive();
+  tree.signal('SIGKILL');
+  err(`${plural(stuck.length, 'process', 'processes')} of the command still running ${TREE_GRACE_MS / 1000} s after it was stopped (pid ${stuck.join(', ')}): killed (SIGKILL)`);
+  await treeEnded(tree, 2000);
+  return true;
 }

@@ -3,9 +3,10 @@
  * Pure: takes the report and returns text, so it is unit-tested without processes.
  */
 import { groupByCulprit, type CulpritGroup } from '../core/culprits';
-import { victimsPhrase } from '../core/victims';
-import type { Cause, Report, Stall } from '../shared/protocol';
+import { causeText, handlerText, victimsPhrase } from '../shared/phrases';
+import type { Report, Stall } from '../shared/protocol';
 import { displayPath, formatDuration, plural } from './format';
+import { routeLines } from './routeSummary';
 import { plain, type Style } from './style';
 
 export interface SummaryOptions {
@@ -32,18 +33,6 @@ export function stallsOverBudget(stalls: readonly Stall[], budgetMs: number): St
   return stalls.filter((s) => s.durationMs > budgetMs).sort((a, b) => b.durationMs - a.durationMs);
 }
 
-export function describeCause(cause: Cause | undefined): string | undefined {
-  if (!cause) return undefined;
-  switch (cause.kind) {
-    case 'js':
-      return 'JavaScript on the CPU';
-    case 'native':
-      return cause.api ? `sync native call ${cause.api}` : 'sync native call';
-    case 'gc':
-      return 'garbage collection';
-  }
-}
-
 export function formatSummary(report: Report, o: SummaryOptions): string {
   const st = o.style ?? plain;
   const stalls = report.stalls;
@@ -67,6 +56,8 @@ export function formatSummary(report: Report, o: SummaryOptions): string {
         `${st.bold(formatDuration(blocked))} blocked in total (${where})`,
     );
     lines.push('', ...culpritTable(stalls, o, st, processes.length > 1));
+    const routes = routeLines(stalls, st);
+    if (routes.length) lines.push('', ...routes);
     const victims = victimsLine(stalls);
     if (victims) lines.push('', `  ${victims}`);
   }
@@ -138,7 +129,7 @@ function detailText(g: CulpritGroup, members: Stall[], st: Style, showPid: boole
     const shown = g.handlers.slice(0, 2).join(', ');
     parts.push(g.handlers.length > 2 ? `${shown} (+${g.handlers.length - 2} more)` : shown);
   }
-  const causes = tally(members.map((s) => describeCause(s.cause)).filter((c): c is string => !!c));
+  const causes = tally(members.flatMap((s) => (s.cause ? [causeText(s.cause)] : [])));
   if (causes.length) parts.push(causes[0]);
   const workers = [...new Set(members.filter((s) => s.thread.id !== 0).map((s) => s.thread.name ?? `worker ${s.thread.id}`))];
   if (workers.length) parts.push(`in ${workers.join(', ')}`);
@@ -167,7 +158,7 @@ function budgetLines(stalls: readonly Stall[], budgetMs: number, o: SummaryOptio
   for (const s of shown) {
     const where = s.culprit ? `${displayPath(s.culprit.file, o.cwd)}:${s.culprit.line}` : '(no frame in your code)';
     const fn = s.culprit?.function ? ` ${s.culprit.function}` : '';
-    const handler = s.handler ? ` · ${s.handler.label}` : '';
+    const handler = s.handler ? ` · ${handlerText(s.handler)}` : '';
     out.push(`    ${st.red(formatDuration(s.durationMs).padStart(w))}  ${where}${fn}${st.dim(`${handler} · pid ${s.pid}`)}`);
   }
   if (over.length > shown.length) out.push(st.dim(`    … and ${over.length - shown.length} more`));

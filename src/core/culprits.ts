@@ -2,7 +2,7 @@
  * Stalls grouped by their culprit line: the CLI summary, the editor decorations and the
  * timeline's stall list all rank code the same way. Pure (no Node imports) so the webview bundles it too.
  */
-import type { Frame, Stall } from '../shared/protocol';
+import type { Frame, Stall } from '../shared/protocol/model';
 
 export interface CulpritGroup {
   /** `file:line`, or `(unknown)` for stalls without a culprit in user code. */

@@ -1,30 +1,36 @@
 /**
  * Composes the environment that injects the probe, the way js-debug injects its bootloader:
- * `--require "<probe>"` is appended to the user's NODE_OPTIONS, never replacing it, and the
- * probe's options travel as one JSON env var. Used by the CLI and by the debug configuration
- * provider, so both inject identically.
+ * `--require "<probe>"` is appended to the user's NODE_OPTIONS, never replacing it; the Python
+ * probe's folder (its `sitecustomize`, which chains to the user's own) goes first on PYTHONPATH,
+ * before the user's entries; and the probe's options travel as one JSON env var that both
+ * runtimes read. Used by the CLI and by the debug configuration provider, so both inject identically.
  */
+import * as path from 'node:path';
+import { appendRequire, nodeOptionsKey } from '../shared/nodeOptions';
 import { PROBE_OPTIONS_ENV, type ProbeOptions } from '../shared/protocol';
 
 export type Env = Record<string, string | undefined>;
 
-/** Quotes a path for NODE_OPTIONS, which accepts double-quoted strings with backslash escapes. */
-export function quoteNodeOption(value: string): string {
-  const forward = value.replace(/\\/g, '/'); // Windows paths: Node accepts forward slashes, and they need no escaping
-  return `"${forward.replace(/"/g, '\\"')}"`;
+export { appendRequire, quoteNodeOption } from '../shared/nodeOptions';
+
+/** dist/python, the Python probe's folder: built beside dist/probe.js, so found from it. */
+export function pythonProbeDir(probePath: string): string {
+  return path.join(path.dirname(probePath), 'python');
 }
 
-/** The env key that holds NODE_OPTIONS (Windows env keys are case-insensitive). */
-function nodeOptionsKey(env: Record<string, unknown>): string {
-  return Object.keys(env).find((k) => k.toUpperCase() === 'NODE_OPTIONS') ?? 'NODE_OPTIONS';
+/** The env key that holds PYTHONPATH (Windows env keys are case-insensitive). */
+function pythonPathKey(env: Record<string, unknown>): string {
+  return Object.keys(env).find((k) => k.toUpperCase() === 'PYTHONPATH') ?? 'PYTHONPATH';
 }
 
-/** NODE_OPTIONS with the probe's --require appended once; the user's own options are kept as they are. */
-export function appendRequire(nodeOptions: string | null | undefined, probePath: string): string {
-  const require = `--require ${quoteNodeOption(probePath)}`;
-  const current = (nodeOptions ?? '').trim();
-  if (current.includes(require)) return current;
-  return current ? `${current} ${require}` : require;
+/**
+ * PYTHONPATH with `dir` first; the user's entries follow unchanged. Already on it (a command run
+ * under the probe that runs another): left as it is, so the probe loads once.
+ */
+export function prependPythonPath(current: string | null | undefined, dir: string, delimiter: string = path.delimiter): string {
+  const value = current ?? '';
+  if (value.split(delimiter).includes(dir)) return value;
+  return value ? `${dir}${delimiter}${value}` : dir;
 }
 
 /**
@@ -40,6 +46,8 @@ export function withProbe<V extends string | null | undefined = string | undefin
   const out: Record<string, V | string> = { ...env };
   const key = nodeOptionsKey(out);
   out[key] = appendRequire(out[key], probePath);
+  const pyKey = pythonPathKey(out);
+  out[pyKey] = prependPythonPath(out[pyKey], pythonProbeDir(probePath));
   out[PROBE_OPTIONS_ENV] = JSON.stringify(options);
   return out;
 }

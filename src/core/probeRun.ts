@@ -7,9 +7,11 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { withProbe, type Env } from './probeEnv';
-import { ProbeServer, type ProbeConnection } from './probeServer';
+import { ProbeFeed } from './probeFeed';
+import { ProbeServer } from './probeServer';
 import { Recording } from './recording';
-import type { ListeningServer, RequestContextMode } from '../shared/protocol';
+import type { ListeningServer } from '../shared/protocol/model';
+import type { RequestContextMode } from '../shared/protocol/options';
 
 export interface ProbeRunOptions {
   command: readonly string[];
@@ -21,7 +23,8 @@ export interface ProbeRunOptions {
   stdio: StdioOptions;
   /**
    * Start the command in its own process group, so stop() ends the whole tree (`npm start` ->
-   * node server.js). Not for `run`: there the command must stay in the terminal's foreground group.
+   * node server.js). `run` does so only without a terminal: on one, the command must stay in the
+   * terminal's foreground group, where Ctrl-C reaches it.
    */
   group?: boolean;
   /** When requests are tracked across awaits (see RequestContextMode). */
@@ -50,9 +53,7 @@ export class SpawnError extends Error {
 export class ProbeRun {
   readonly recording: Recording;
   readonly exited: Promise<ProbeRunExit>;
-  /** Probe connections still open, by pid. */
-  private readonly open = new Map<number, Set<ProbeConnection>>();
-  private drained: (() => void) | undefined;
+  private readonly feed: ProbeFeed;
 
   private constructor(
     readonly server: ProbeServer,
@@ -61,6 +62,7 @@ export class ProbeRun {
     private readonly group: boolean,
   ) {
     this.recording = recording;
+    this.feed = new ProbeFeed(server, { recordingFor: () => recording });
     this.exited = new Promise((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode, atMs: Date.now() });
       else child.once('exit', (code, signal) => resolve({ code, signal, atMs: Date.now() }));
@@ -94,13 +96,12 @@ export class ProbeRun {
     }
     const run = new ProbeRun(server, child, recording, o.group === true);
     recording.rootPid = child.pid ?? 0;
-    run.wire();
     return run;
   }
 
-  /** Probe connections still open. */
+  /** Processes whose probe is still connected. */
   get connected(): number {
-    return this.open.size;
+    return this.feed.openProcesses;
   }
 
   /** The first HTTP server any probed process of the command listens on (resolves undefined on timeout or exit). */
@@ -120,15 +121,8 @@ export class ProbeRun {
   }
 
   /** Waits (at most `ms`) for the probes' last frames: a stall's end and the final lag arrive before their socket closes. */
-  async drain(ms: number): Promise<void> {
-    if (this.open.size === 0) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.drained = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+  drain(ms: number): Promise<void> {
+    return this.feed.drain(ms);
   }
 
   /** Sends `signal` to the command (its whole process group when started with `group`). */
@@ -157,28 +151,6 @@ export class ProbeRun {
 
   async close(): Promise<void> {
     await this.server.close();
-  }
-
-  private wire(): void {
-    const rec = this.recording;
-    this.server.on('connection', (conn) => {
-      const { pid, threadId } = conn.hello;
-      const info = rec.addProcess(conn.hello);
-      if (threadId !== 0 && !info.threads.some((t) => t.id === threadId)) info.threads.push({ id: threadId });
-      let set = this.open.get(pid);
-      if (!set) this.open.set(pid, (set = new Set()));
-      set.add(conn);
-    });
-    this.server.on('message', (_conn, msg) => rec.apply(msg));
-    this.server.on('disconnect', (conn) => {
-      const set = this.open.get(conn.hello.pid);
-      set?.delete(conn);
-      if (set && set.size === 0) {
-        this.open.delete(conn.hello.pid);
-        rec.endProcess(conn.hello.pid);
-      }
-      if (this.open.size === 0) this.drained?.();
-    });
+    this.feed.dispose();
   }
 }
-

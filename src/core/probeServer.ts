@@ -11,17 +11,8 @@ import { EventEmitter } from 'node:events';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
-import {
-  CloseCode,
-  HELLO_TIMEOUT_MS,
-  MAX_FRAME_BYTES,
-  PROTOCOL_VERSION,
-  isHello,
-  isProbeToHost,
-  type HelloMessage,
-  type HostToProbe,
-  type ProbeToHost,
-} from '../shared/protocol';
+import { CloseCode, HELLO_TIMEOUT_MS, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '../shared/protocol/constants';
+import { isHello, isProbeToHost, normalizeHello, type HelloMessage, type HostToProbe, type ProbeData } from '../shared/protocol/probeMessages';
 
 export interface ProbeConnection {
   /** Increasing per server. */
@@ -36,7 +27,7 @@ export type RefusalKind = 'bad-token' | 'bad-frame' | 'oversized-frame' | 'unsup
 
 export interface ProbeServerEvents {
   connection: [conn: ProbeConnection];
-  message: [conn: ProbeConnection, msg: Exclude<ProbeToHost, HelloMessage>];
+  message: [conn: ProbeConnection, msg: ProbeData];
   disconnect: [conn: ProbeConnection];
   refused: [kind: RefusalKind, detail: string];
 }
@@ -188,7 +179,7 @@ export class ProbeServer extends EventEmitter<ProbeServerEvents> {
             `probe speaks protocol ${msg.protocolVersion}, this host ${PROTOCOL_VERSION}: update Stallscope`,
           );
         }
-        const hello = msg;
+        const hello = normalizeHello(msg);
         conn = {
           id: this.nextId++,
           hello,

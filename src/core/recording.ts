@@ -7,19 +7,13 @@
  * half is thinned to every other sample, so a long session keeps its shape instead of its head.
  */
 import { EventEmitter } from 'node:events';
-import {
-  REPORT_VERSION,
-  type HelloMessage,
-  type LagSample,
-  type ListeningServer,
-  type PauseRange,
-  type ProbeToHost,
-  type ProcessInfo,
-  type Report,
-  type Stall,
-  type TimelineState,
-  assertNever,
-} from '../shared/protocol';
+import { mergePauseReports, sameBreak, type PauseReports, type PauseSource } from '../shared/pauses';
+import { REPORT_VERSION } from '../shared/protocol/constants';
+import type { HelloMessage, ProbeData } from '../shared/protocol/probeMessages';
+import type { LagSample, ListeningServer, PauseRange, ProcessInfo, Stall } from '../shared/protocol/model';
+import type { Report } from '../shared/protocol/report';
+import type { TimelineState } from '../shared/protocol/webviewMessages';
+import { assertNever } from '../shared/guards';
 
 export interface RecordingDelta {
   stalls?: Stall[];
@@ -60,6 +54,9 @@ export class Recording extends EventEmitter<RecordingEvents> {
   private readonly stallsById = new Map<string, Stall>();
   private readonly processesByPid = new Map<number, ProcessInfo>();
   private readonly pausesById = new Map<string, PauseRange>();
+  /** What the probe and the debug adapter each said about a stored pause, and which stored pause a reported id became. */
+  private readonly pauseReports = new Map<string, PauseReports>();
+  private readonly pauseIdOf = new Map<string, string>();
   private readonly servers: ListeningServer[] = [];
   private lag: LagSample[] = [];
   private pending: Required<RecordingDelta> = { stalls: [], lag: [], pauses: [], processes: [] };
@@ -107,7 +104,7 @@ export class Recording extends EventEmitter<RecordingEvents> {
       ppid: hello.ppid,
       argv: hello.argv,
       cwd: hello.cwd,
-      nodeVersion: hello.nodeVersion,
+      runtime: hello.runtime,
       mode: hello.mode,
       startedAtMs: hello.startedAtMs,
       threads: [{ id: 0 }],
@@ -136,7 +133,7 @@ export class Recording extends EventEmitter<RecordingEvents> {
   }
 
   /** Applies one validated probe message. */
-  apply(msg: Exclude<ProbeToHost, HelloMessage>): void {
+  apply(msg: ProbeData): void {
     switch (msg.type) {
       case 'stall':
         this.upsertStall(msg.stall);
@@ -145,7 +142,7 @@ export class Recording extends EventEmitter<RecordingEvents> {
         this.addLag(msg.samples);
         break;
       case 'pause':
-        this.upsertPause(msg.pause);
+        this.upsertPause(msg.pause, 'probe');
         break;
       case 'thread': {
         const info = this.processesByPid.get(msg.pid);
@@ -191,9 +188,25 @@ export class Recording extends EventEmitter<RecordingEvents> {
     return true;
   }
 
-  upsertPause(pause: PauseRange): void {
-    this.pausesById.set(pause.id, pause);
-    this.queue('pauses', pause);
+  /** A pause as the probe or the debug adapter reported it; the two reports of one break are one pause. */
+  upsertPause(pause: PauseRange, source: PauseSource): void {
+    let id = this.pauseIdOf.get(pause.id);
+    if (id === undefined) {
+      id = pause.id;
+      for (const [stored, reports] of this.pauseReports) {
+        if (!reports[source] && sameBreak(reports, pause)) {
+          id = stored;
+          break;
+        }
+      }
+      this.pauseIdOf.set(pause.id, id);
+    }
+    const reports = this.pauseReports.get(id) ?? {};
+    reports[source] = pause;
+    this.pauseReports.set(id, reports);
+    const merged = mergePauseReports(id, reports);
+    this.pausesById.set(id, merged);
+    this.queue('pauses', merged);
   }
 
   addLag(samples: LagSample[]): void {
@@ -209,6 +222,8 @@ export class Recording extends EventEmitter<RecordingEvents> {
   clear(): void {
     this.stallsById.clear();
     this.pausesById.clear();
+    this.pauseReports.clear();
+    this.pauseIdOf.clear();
     this.lag = [];
     this.pending = { stalls: [], lag: [], pauses: [], processes: [] };
   }
@@ -222,6 +237,7 @@ export class Recording extends EventEmitter<RecordingEvents> {
       stalls: this.stalls,
       lag: [...this.lag],
       pauses: this.pauses,
+      ...(this.options.thresholdMs !== undefined ? { thresholdMs: this.options.thresholdMs } : {}),
     };
   }
 

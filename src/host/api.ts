@@ -4,7 +4,7 @@
  * extensions that want to follow stalls. Nothing here changes state.
  */
 import type { Recording } from '../core/recording';
-import type { CheckView } from '../shared/protocol';
+import type { CheckView } from '../shared/protocol/webviewMessages';
 import type { AppliedDecoration } from './editorDecorations';
 import type { TrackedSession } from './sessionTracker';
 
@@ -25,4 +25,11 @@ export interface StallscopeApi {
   readonly suppressedStalls: number;
   /** The final state of the last `Stallscope: Check Endpoints` (done, failed or cancelled). */
   readonly lastCheck: CheckView | undefined;
+  /** Finished recordings kept off screen this window, newest first. */
+  readonly recent: readonly Recording[];
+  /** The routes and lines the Run and Debug view shows (`GET /report · 1 stall · worst 300 ms`, …). */
+  readonly stallTree: ReadonlyArray<{ route: string; lines: string[] }>;
+  /** The last first-stall notification and the last save confirmation. */
+  readonly lastNotice: string | undefined;
+  readonly lastSaveMessage: string | undefined;
 }

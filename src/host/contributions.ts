@@ -5,7 +5,7 @@
  * silently (test/unit/contributions.test.ts checks both directions against package.json).
  */
 import type { Disposable, Uri, WorkspaceConfiguration, commands as vscodeCommands } from 'vscode';
-import type { CheckView } from '../shared/protocol';
+import type { CheckView } from '../shared/protocol/webviewMessages';
 
 export const enum Commands {
   DebugWithProbe = 'stallscope.debugWithProbe',
@@ -14,6 +14,11 @@ export const enum Commands {
   OpenRecording = 'stallscope.openRecording',
   Clear = 'stallscope.clear',
   CheckEndpoints = 'stallscope.checkEndpoints',
+  ShowRecentRecording = 'stallscope.showRecentRecording',
+  RevealStall = 'stallscope.revealStall',
+  ExportHtml = 'stallscope.exportHtml',
+  RunInTerminal = 'stallscope.runInTerminal',
+  ShowStallInTimeline = 'stallscope.showStallInTimeline',
 }
 
 export const allCommands: readonly Commands[] = [
@@ -23,6 +28,11 @@ export const allCommands: readonly Commands[] = [
   Commands.OpenRecording,
   Commands.Clear,
   Commands.CheckEndpoints,
+  Commands.ShowRecentRecording,
+  Commands.RevealStall,
+  Commands.ExportHtml,
+  Commands.RunInTerminal,
+  Commands.ShowStallInTimeline,
 ];
 
 /** What a launch configuration may be given to `Debug with Stall Probe`: its name, or the configuration itself. */
@@ -43,6 +53,16 @@ export interface CommandTypes {
    * final check (undefined when cancelled before it started).
    */
   [Commands.CheckEndpoints](endpoints?: string, canary?: string | null): CheckView | undefined;
+  /** A quick pick of the finished recordings kept this window and the recordings saved or opened lately. Resolves true when one is on screen. */
+  [Commands.ShowRecentRecording](): boolean;
+  /** Opens a stall's blocking line (or, without one, shows the stall in the timeline). */
+  [Commands.RevealStall](stallId: string): boolean;
+  /** Writes the recording on screen as one standalone HTML file (asks where without `target`). Resolves to the file, undefined when cancelled or failed. */
+  [Commands.ExportHtml](target?: Uri): Uri | undefined;
+  /** Runs a shell command in a new terminal with the probe in its env (asks which without `command`). Resolves to the probe session id, undefined when cancelled. */
+  [Commands.RunInTerminal](command?: string): string | undefined;
+  /** Opens the timeline with the stall selected (the editor's CodeLens). */
+  [Commands.ShowStallInTimeline](stallId: string): void;
 }
 
 export const enum Config {
@@ -51,6 +71,8 @@ export const enum Config {
   DecorationsEnabled = 'stallscope.decorations.enabled',
   CheckDurationSeconds = 'stallscope.check.durationSeconds',
   CheckConnections = 'stallscope.check.connections',
+  RevealOnFirstStall = 'stallscope.revealOnFirstStall',
+  CodeLensEnabled = 'stallscope.codeLens.enabled',
 }
 
 export const allConfig: readonly Config[] = [
@@ -59,6 +81,8 @@ export const allConfig: readonly Config[] = [
   Config.DecorationsEnabled,
   Config.CheckDurationSeconds,
   Config.CheckConnections,
+  Config.RevealOnFirstStall,
+  Config.CodeLensEnabled,
 ];
 
 export interface ConfigTypes {
@@ -67,6 +91,8 @@ export interface ConfigTypes {
   [Config.DecorationsEnabled]: boolean;
   [Config.CheckDurationSeconds]: number;
   [Config.CheckConnections]: number;
+  [Config.RevealOnFirstStall]: string;
+  [Config.CodeLensEnabled]: boolean;
 }
 
 /** Context keys for `when` clauses in package.json menus. */
@@ -89,14 +115,21 @@ export function setContextKey<K extends keyof ContextKeyTypes>(ns: typeof vscode
 /** The timeline webview panel (also its serializer and `onWebviewPanel:` activation event). */
 export const TIMELINE_VIEW_TYPE = 'stallscope.timeline';
 export const STATUS_BAR_ID = 'stallscope.status';
+/** The Stallscope view in Run and Debug. */
+export const STALLS_VIEW_ID = 'stallscope.stalls';
 
 /** The js-debug types the probe can be injected into (launch requests only). */
 export const enum DebugType {
   Node = 'node',
   PwaNode = 'pwa-node',
   NodeTerminal = 'node-terminal',
+  Debugpy = 'debugpy',
+  /** The Python extension's older name for debugpy launches. */
+  Python = 'python',
 }
 export const nodeDebugTypes: readonly string[] = [DebugType.Node, DebugType.PwaNode, DebugType.NodeTerminal];
+/** The Python debugger's types: the probe goes in through the launch config's env (PYTHONPATH). */
+export const pythonDebugTypes: readonly string[] = [DebugType.Debugpy, DebugType.Python];
 
 /** The launch-configuration attribute that opts a session in (`"stallscope": true`) or out (`false`). */
 export const LAUNCH_ATTRIBUTE = 'stallscope';
@@ -107,14 +140,6 @@ export function registerCommand<K extends keyof CommandTypes>(
   fn: (...args: Parameters<CommandTypes[K]>) => Thenable<ReturnType<CommandTypes[K]>> | ReturnType<CommandTypes[K]>,
 ): Disposable {
   return ns.registerCommand(id, fn as (...args: unknown[]) => unknown);
-}
-
-export async function runCommand<K extends keyof CommandTypes>(
-  ns: typeof vscodeCommands,
-  id: K,
-  ...args: Parameters<CommandTypes[K]>
-): Promise<ReturnType<CommandTypes[K]>> {
-  return (await ns.executeCommand(id, ...args)) as ReturnType<CommandTypes[K]>;
 }
 
 /** Reads a setting with its declared type; `fallback` only applies when the setting is missing altogether. */

@@ -1,16 +1,24 @@
 /**
  * What the editor says about a line that blocked the loop: the inline text
- * ("blocked the loop 3× · max 812 ms · GET /report") and the hover (the worst stalls with their
- * stacks). Pure and `vscode`-free; the hover is a list of parts that the editor side appends with
- * MarkdownString.appendText/appendCodeblock, which escape them: handler labels and function names
- * come from the user's program and are never treated as markdown.
+ * ("blocked the loop 3× · max 812 ms · GET /report") and the hover: one entry per distinct stack
+ * (the same 12 frames five times say nothing more), its frames as links, runs of dependency and
+ * runtime frames folded into one line. Pure and `vscode`-free; the editor side renders text parts
+ * with MarkdownString.appendText, which escapes them: handler labels and function names come from
+ * the user's program and are never treated as markdown.
  */
-import type { Stall } from '../shared/protocol';
+import type { Frame, Stall } from '../shared/protocol/model';
 import { groupByCulprit, type CulpritGroup } from '../core/culprits';
-import { victimsPhrase } from '../core/victims';
-import { formatDuration } from '../../webview/format';
+import { causeText, formatDuration, handlerText, splitPath, victimsPhrase } from '../shared/phrases';
 
-export type HoverPart = { kind: 'text'; text: string } | { kind: 'code'; text: string };
+/** A stack line; `file` (absolute) and `line` make it a link to the source. */
+export interface HoverFrame {
+  text: string;
+  file?: string;
+  line?: number;
+  column?: number;
+}
+
+export type HoverPart = { kind: 'text'; text: string } | { kind: 'frames'; frames: HoverFrame[] };
 
 export interface LineAnnotation {
   /** Absolute path, as the probe reported it. */
@@ -22,7 +30,7 @@ export interface LineAnnotation {
 }
 
 const MAX_LABEL = 60;
-const HOVER_STALLS = 5;
+const HOVER_STACKS = 5;
 const HOVER_FRAMES = 12;
 
 /** Inline text for one culprit line. */
@@ -39,34 +47,75 @@ export function lineAnnotations(stalls: readonly Stall[]): LineAnnotation[] {
   const out: LineAnnotation[] = [];
   for (const group of groupByCulprit(stalls)) {
     if (!group.culprit || group.culprit.file.startsWith('node:')) continue;
-    const worst = group.stallIds
-      .map((id) => byId.get(id))
-      .filter((s): s is Stall => s !== undefined)
-      .sort((a, b) => b.durationMs - a.durationMs);
-    out.push({ file: group.culprit.file, line: group.culprit.line, text: annotationText(group), hover: hoverParts(group, worst) });
+    const members = group.stallIds.map((id) => byId.get(id)).filter((s): s is Stall => s !== undefined);
+    out.push({ file: group.culprit.file, line: group.culprit.line, text: annotationText(group), hover: hoverParts(group, members) });
   }
   return out;
 }
 
-function hoverParts(group: CulpritGroup, worst: Stall[]): HoverPart[] {
+/** Stalls with the same stack, longest first; the groups ordered by their longest stall. */
+function byStack(stalls: readonly Stall[]): Stall[][] {
+  const groups = new Map<string, Stall[]>();
+  for (const s of [...stalls].sort((a, b) => b.durationMs - a.durationMs)) {
+    const key = s.frames.map((f) => `${f.file}:${f.line}:${f.column}`).join('|');
+    groups.set(key, [...(groups.get(key) ?? []), s]);
+  }
+  return [...groups.values()];
+}
+
+function hoverParts(group: CulpritGroup, members: Stall[]): HoverPart[] {
   const parts: HoverPart[] = [
     { kind: 'text', text: `Stallscope: this line blocked the event loop ${group.count}× (total ${formatDuration(group.totalMs)}, max ${formatDuration(group.maxMs)}).` },
   ];
-  for (const s of worst.slice(0, HOVER_STALLS)) {
-    const what = [formatDuration(s.durationMs), s.handler?.label ?? 'no handler', causeText(s), victimsPhrase(s) ?? ''].filter(Boolean).join(' · ');
+  const stacks = byStack(members);
+  for (const same of stacks.slice(0, HOVER_STACKS)) {
+    const worst = same[0];
+    const head = same.length > 1 ? `${same.length}× · max ${formatDuration(worst.durationMs)}` : formatDuration(worst.durationMs);
+    const what = [head, worst.handler ? handlerText(worst.handler) : 'no handler', worst.cause ? causeText(worst.cause) : '', victimsPhrase(worst) ?? ''].filter(Boolean).join(' · ');
     parts.push({ kind: 'text', text: what });
-    const frames = s.frames.slice(0, HOVER_FRAMES).map((f) => `at ${f.function || '<anonymous>'} (${f.file}:${f.line}:${f.column})`);
-    if (s.frames.length > HOVER_FRAMES) frames.push(`… ${s.frames.length - HOVER_FRAMES} more frames`);
-    if (frames.length) parts.push({ kind: 'code', text: frames.join('\n') });
+    if (worst.frames.length) parts.push({ kind: 'frames', frames: stackLines(worst.frames) });
   }
-  if (worst.length > HOVER_STALLS) parts.push({ kind: 'text', text: `… and ${worst.length - HOVER_STALLS} more in the timeline.` });
+  if (stacks.length > HOVER_STACKS) {
+    const rest = stacks.slice(HOVER_STACKS).reduce((n, s) => n + s.length, 0);
+    parts.push({ kind: 'text', text: `… and ${rest} more with other stacks in the timeline.` });
+  }
   return parts;
 }
 
-function causeText(s: Stall): string {
-  if (!s.cause) return '';
-  const kind = s.cause.kind === 'js' ? 'JavaScript on the CPU' : s.cause.kind === 'native' ? 'synchronous native call' : 'garbage collection';
-  return s.cause.api ? `${kind} (${s.cause.api})` : kind;
+/** A dependency's or the runtime's frame: folded with its neighbours, the user's code stays in view. */
+function outsideUserCode(f: Frame): boolean {
+  return f.file.startsWith('node:') || /[\\/](node_modules|site-packages)[\\/]/.test(f.file);
+}
+
+/** Where a folded run of frames came from: `express`, `node:internal`. */
+function origin(f: Frame): string {
+  if (f.file.startsWith('node:')) return f.file.split('/')[0];
+  return splitPath(f.file).dir.replace(/^(node_modules|site-packages)\//, '');
+}
+
+/** The stack innermost first: the user's frames as links, runs of other frames as one line, at most HOVER_FRAMES lines. */
+export function stackLines(frames: readonly Frame[]): HoverFrame[] {
+  const lines: HoverFrame[] = [];
+  let shown = 0;
+  for (let i = 0; i < frames.length && lines.length < HOVER_FRAMES; i++) {
+    const f = frames[i];
+    if (outsideUserCode(f)) {
+      let j = i;
+      while (j + 1 < frames.length && outsideUserCode(frames[j + 1])) j++;
+      if (j > i) {
+        const from = [...new Set(frames.slice(i, j + 1).map(origin))];
+        lines.push({ text: `… ${j - i + 1} frames in ${from.slice(0, 3).join(', ')}${from.length > 3 ? ', …' : ''}` });
+        shown = j + 1;
+        i = j;
+        continue;
+      }
+    }
+    const text = `at ${f.function || '<anonymous>'} (${f.file}:${f.line}:${f.column})`;
+    lines.push(f.file.startsWith('node:') ? { text } : { text, file: f.file, line: f.line, column: f.column });
+    shown = i + 1;
+  }
+  if (shown < frames.length) lines.push({ text: `… ${frames.length - shown} more frames` });
+  return lines;
 }
 
 function clip(label: string): string {

@@ -9,17 +9,13 @@
  * that would pass them twice. `env` values of `null` mean "unset this variable" to js-debug and
  * are kept as they are.
  */
-import { DEFAULT_THRESHOLD_MS, MAX_THRESHOLD_MS, MIN_THRESHOLD_MS, type ProbeOptions } from '../shared/protocol';
-import { withProbe } from '../core/probeEnv';
-import { LAUNCH_ATTRIBUTE, nodeDebugTypes } from './contributions';
+import type { ProbeOptions } from '../shared/protocol/options';
+import { pythonProbeDir, withProbe } from '../core/probeEnv';
+import { LAUNCH_ATTRIBUTE, nodeDebugTypes, pythonDebugTypes } from './contributions';
+import type { LaunchConfig } from './launchConfig';
+import { injectPythonProbe } from './pythonDebugConfig';
 
-/** The subset of vscode.DebugConfiguration this module reads and writes. */
-export interface LaunchConfig {
-  type: string;
-  request: string;
-  name: string;
-  [key: string]: unknown;
-}
+export type { LaunchConfig };
 
 /** Marks a configuration the probe was injected into; the session tracker finds its root session by it. */
 export const SESSION_MARKER = '__stallscopeSessionId';
@@ -30,13 +26,15 @@ const NODE_INTERNALS = '<node_internals>/**';
 export type InjectDecision = { inject: true } | { inject: false; reason: string };
 
 export function shouldInject(config: LaunchConfig, enableForAll: boolean): InjectDecision {
-  if (!nodeDebugTypes.includes(config.type)) return { inject: false, reason: `type "${config.type}" is not a Node debug type` };
+  const python = pythonDebugTypes.includes(config.type);
+  if (!python && !nodeDebugTypes.includes(config.type)) return { inject: false, reason: `type "${config.type}" is not a Node or Python debug type` };
   if (JS_DEBUG_CHILD_MARKER in config) return { inject: false, reason: 'a js-debug child session (its process already has the probe)' };
   if (config.request !== 'launch') return { inject: false, reason: 'attach requests cannot load a --require into a running process' };
   if (typeof config[SESSION_MARKER] === 'string') return { inject: false, reason: 'already injected' };
   const optIn = config[LAUNCH_ATTRIBUTE];
   if (optIn === true) return { inject: true };
   if (optIn === false) return { inject: false, reason: `"${LAUNCH_ATTRIBUTE}": false` };
+  if (python) return { inject: false, reason: `not opted in ("${LAUNCH_ATTRIBUTE}": true)` }; // the setting is for Node sessions
   return enableForAll ? { inject: true } : { inject: false, reason: `not opted in ("${LAUNCH_ATTRIBUTE}": true or the enableForAllNodeSessions setting)` };
 }
 
@@ -49,6 +47,7 @@ export interface Injection {
 
 /** A copy of `config` that loads the probe; `config` is not modified. */
 export function injectProbe(config: LaunchConfig, { probePath, sessionId, options }: Injection): LaunchConfig {
+  if (pythonDebugTypes.includes(config.type)) return { ...injectPythonProbe(config, { probeDir: pythonProbeDir(probePath), sessionId, options }), [SESSION_MARKER]: sessionId };
   const env = withProbe(envOf(config), probePath, { ...options, sessionId });
 
   // js-debug's own default is <node_internals>/**: keep it when the user set nothing.
@@ -62,11 +61,6 @@ export function injectProbe(config: LaunchConfig, { probePath, sessionId, option
   };
 }
 
-/** The threshold setting, clamped to what the probe accepts (VS Code only warns about out-of-range values). */
-export function clampThreshold(value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) return DEFAULT_THRESHOLD_MS;
-  return Math.min(MAX_THRESHOLD_MS, Math.max(MIN_THRESHOLD_MS, Math.round(value)));
-}
 
 /**
  * The config's `env`. Values are strings or null ("unset"); anything else a user wrote (a number)

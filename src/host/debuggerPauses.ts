@@ -1,10 +1,12 @@
 /**
- * Debugger pauses from the Debug Adapter Protocol, and the rule that keeps them from counting as
- * stalls. A breakpoint stops the event loop exactly like blocking code does, so the probe alone
- * would report every breakpoint as a stall; the host sees the adapter's `stopped` and knows better.
+ * Debugger pauses as the Debug Adapter Protocol tells them, and a stall with those pauses taken out
+ * (the rule itself lives in shared/pauses.ts). A breakpoint stops the event loop exactly like
+ * blocking code does; the host sees the adapter's `stopped` and knows better.
  * Kept free of `vscode`: fed with raw DAP messages, unit-tested with recorded sequences.
  */
-import type { PauseRange, Stall } from '../shared/protocol';
+import { isObj } from '../shared/guards';
+import { outsidePauses } from '../shared/pauses';
+import type { PauseRange, Stall } from '../shared/protocol/model';
 import type { Target } from './sessionMatcher';
 
 /** Requests whose successful response means the debuggee runs again (DAP sends no `continued` for these). */
@@ -21,7 +23,7 @@ interface OpenPause {
  * so a session is paused or not. The target (pid/thread) is asked for on every change because it
  * may only become known after the pause began.
  */
-export class PauseTracker {
+export class DebugAdapterPauses {
   private open: OpenPause | undefined;
   private seq = 0;
 
@@ -79,31 +81,13 @@ export class PauseTracker {
   }
 }
 
-/**
- * What is left of a stall once the debugger pauses of its thread are taken out: the stall itself
- * when it overlaps none, nothing when the pause explains it, or the part after (or before) the
- * pause when that part alone is still longer than the threshold — code that blocks right after
- * a `continue` is a real stall and must not hide behind the breakpoint.
- */
+/** What is left of a stall once the debugger pauses of its own thread are taken out (see outsidePauses). */
 export function subtractPauses(stall: Stall, pauses: readonly PauseRange[], thresholdMs: number, nowMs = Date.now()): Stall | undefined {
-  const start = stall.startMs;
-  const end = stall.startMs + stall.durationMs;
-  for (const p of pauses) {
-    if (p.pid !== stall.pid || p.threadId !== stall.thread.id) continue;
-    const pEnd = p.endMs ?? nowMs;
-    if (!(start < pEnd && end > p.startMs)) continue;
-    if (end - pEnd >= thresholdMs) {
-      return subtractPauses({ ...stall, startMs: pEnd, durationMs: end - pEnd }, pauses, thresholdMs, nowMs);
-    }
-    if (p.startMs - start >= thresholdMs) {
-      const { ongoing: _ended, ...before } = stall; // the part before the pause is over
-      return { ...before, durationMs: p.startMs - start };
-    }
-    return undefined;
-  }
-  return stall;
-}
-
-function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  const own = pauses.filter((p) => p.pid === stall.pid && p.threadId === stall.thread.id);
+  const left = outsidePauses(stall.startMs, stall.startMs + stall.durationMs, own, thresholdMs, nowMs);
+  if (!left) return undefined;
+  if (left.startMs === stall.startMs && left.endMs === stall.startMs + stall.durationMs) return stall;
+  const { ongoing, ...rest } = stall;
+  // A part that ends where a pause began is over.
+  return { ...rest, ...(ongoing && !left.endsAtPause ? { ongoing } : {}), startMs: left.startMs, durationMs: left.endMs - left.startMs };
 }

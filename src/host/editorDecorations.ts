@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { coalesce } from './coalesce';
 import { Config, readConfig } from './contributions';
-import { lineAnnotations, type LineAnnotation } from './culpritAnnotations';
+import { lineAnnotations, type HoverFrame, type LineAnnotation } from './culpritAnnotations';
 import type { RecordingHub } from './recordingHub';
 
 const REDRAW_MS = 150;
@@ -71,17 +71,26 @@ export class EditorDecorations implements vscode.Disposable {
 }
 
 function toOption(a: LineAnnotation, doc: vscode.TextDocument): vscode.DecorationOptions {
+  // Not trusted: no command links; file links open the frame's line.
   const hover = new vscode.MarkdownString();
   for (const part of a.hover) {
-    if (part.kind === 'code') hover.appendCodeblock(part.text, 'text');
+    if (part.kind === 'frames') hover.appendMarkdown(`${part.frames.map(frameMarkdown).join('  \n')}\n\n`);
     else hover.appendText(`${part.text}\n\n`);
   }
   const line = doc.lineAt(a.line - 1);
   return { range: line.range, hoverMessage: hover, renderOptions: { after: { contentText: a.text } } };
 }
 
+/** A stack line, its text escaped (it holds the user's function names), linked to its source when it has one. */
+function frameMarkdown(f: HoverFrame): string {
+  const text = new vscode.MarkdownString().appendText(f.text).value;
+  if (!f.file || f.line === undefined || !path.isAbsolute(f.file)) return text;
+  const uri = vscode.Uri.file(f.file).with({ fragment: `L${f.line},${f.column ?? 1}` });
+  return `[${text}](${uri.toString()})`;
+}
+
 /** Paths compare case-insensitively where the file system does. */
-function fileKey(file: string): string {
+export function fileKey(file: string): string {
   const p = path.normalize(file);
   return process.platform === 'win32' || process.platform === 'darwin' ? p.toLowerCase() : p;
 }

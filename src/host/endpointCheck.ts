@@ -11,7 +11,7 @@ import { EndpointError, parseEndpoint, parseEndpointList, serverUrl, type Endpoi
 import { CheckError, runCheck, type CheckSettings } from '../core/check/runCheck';
 import { resultView, runningView } from '../core/check/checkView';
 import type { CanaryStats, EndpointResult } from '../core/check/verdict';
-import type { CheckView } from '../shared/protocol';
+import type { CheckView } from '../shared/protocol/webviewMessages';
 import { Config, readConfig } from './contributions';
 import { currentThresholdMs } from './probeInjector';
 import type { RecordingHub } from './recordingHub';
@@ -133,6 +133,7 @@ export class EndpointCheck {
             // The extension host may be Electron: its child processes run as plain Node only with this set.
             env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
             stalls: () => rec.stalls,
+            lag: () => rec.lagSamples,
             signal: controller.signal,
             progress: (p) => {
               if (p.kind === 'endpoint') {

@@ -3,7 +3,7 @@
  * webview never names paths; the host looks the stall up in its own store. Pure and `vscode`-free.
  */
 import { fileURLToPath } from 'node:url';
-import type { Frame, Stall } from '../shared/protocol';
+import type { Frame, Stall } from '../shared/protocol/model';
 
 export type FrameLocation = { ok: true; file: string; line: number; column: number; frame: Frame } | { ok: false; error: string };
 

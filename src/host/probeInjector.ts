@@ -8,10 +8,12 @@
 import { existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
-import { DEFAULT_THRESHOLD_MS } from '../shared/protocol';
+import { DEFAULT_THRESHOLD_MS, type ProbeOptions } from '../shared/protocol/options';
 import { ProbeServer, type ProbeConnection } from '../core/probeServer';
-import { Config, readConfig } from './contributions';
-import { clampThreshold, injectProbe, shouldInject, type LaunchConfig } from './debugConfig';
+import { Config, pythonDebugTypes, readConfig } from './contributions';
+import { clampThreshold } from '../shared/protocol';
+import { injectProbe, shouldInject, type LaunchConfig } from './debugConfig';
+import { pythonCommandOf } from './pythonDebugConfig';
 import type { RecordingHub } from './recordingHub';
 
 export class ProbeInjector implements vscode.DebugConfigurationProvider, vscode.Disposable {
@@ -69,6 +71,20 @@ export class ProbeInjector implements vscode.DebugConfigurationProvider, vscode.
     return injectProbe(launch, { probePath: this.probePath, sessionId, options }) as vscode.DebugConfiguration;
   }
 
+  /**
+   * A probe session outside the debugger (Run Command with Stall Probe): its recording is prepared
+   * and shown when a probe connects, like a launch's; the caller ends it with hub.endSession + revoke.
+   */
+  async openSession(title: string, command: string[]): Promise<{ sessionId: string; options: ProbeOptions }> {
+    const server = await this.startServer();
+    const sessionId = randomUUID();
+    const token = server.issueToken(sessionId);
+    this.tokens.set(sessionId, token);
+    this.hub.prepareSession(sessionId, title, command);
+    this.log.info(`"${title}": a terminal session with the probe (session ${sessionId})`);
+    return { sessionId, options: { url: server.url, token, thresholdMs: currentThresholdMs(), requestContext: 'always', gc: 'always', sessionId } };
+  }
+
   /** The session's debug session ended: its token stops admitting new probes. */
   revoke(sessionId: string): void {
     const token = this.tokens.get(sessionId);
@@ -92,7 +108,7 @@ export class ProbeInjector implements vscode.DebugConfigurationProvider, vscode.
         this.detachHub = this.hub.attach(server);
         server.on('connection', (conn) => {
           this.connections.add(conn);
-          this.log.info(`probe connected: pid ${conn.hello.pid} (ppid ${conn.hello.ppid}, thread ${conn.hello.threadId}, ${conn.hello.mode}, Node ${conn.hello.nodeVersion})`);
+          this.log.info(`probe connected: pid ${conn.hello.pid} (ppid ${conn.hello.ppid}, ${conn.hello.mode}, ${conn.hello.runtime.name} ${conn.hello.runtime.version}) for session ${conn.key}`);
         });
         server.on('disconnect', (conn) => this.connections.delete(conn));
         this.log.info(`probe server listening on ${server.url}`);
@@ -121,6 +137,7 @@ export function currentThresholdMs(): number {
 /** A readable command line for the recording's title and report. */
 function commandOf(config: LaunchConfig): string[] {
   if (typeof config.command === 'string') return [config.command]; // node-terminal
+  if (pythonDebugTypes.includes(config.type)) return pythonCommandOf(config);
   const runtime = typeof config.runtimeExecutable === 'string' ? config.runtimeExecutable : 'node';
   const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
   return [runtime, ...strings(config.runtimeArgs), ...(typeof config.program === 'string' ? [config.program] : []), ...strings(config.args)];

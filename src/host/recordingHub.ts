@@ -1,12 +1,14 @@
 /**
  * The extension's recordings: one live Recording per probe session (a debug launch the probe was
- * injected into) plus whatever was opened from disk, and which one is on screen ("current").
+ * injected into) plus whatever was opened from disk, which one is on screen ("current"), and the
+ * last few finished ones that left the screen ("recent": a new session does not throw them away).
  * Probe connections are routed by the key their token was issued for, so every process and
  * worker of one launch lands in the same recording. Stalls explained by a debugger pause are
  * taken out here, before they reach the store. Free of `vscode`: unit-tested with a real ProbeServer.
  */
 import { EventEmitter } from 'node:events';
-import type { HelloMessage, PauseRange, ProbeToHost } from '../shared/protocol';
+import type { PauseRange, Stall } from '../shared/protocol/model';
+import { ProbeFeed } from '../core/probeFeed';
 import type { ProbeConnection, ProbeServer } from '../core/probeServer';
 import { Recording, type RecordingDelta } from '../core/recording';
 import { subtractPauses } from './debuggerPauses';
@@ -16,10 +18,12 @@ export interface RecordingHubEvents {
   current: [recording: Recording | undefined];
   /** A live recording stopped being live (its debug session ended). */
   live: [recording: Recording];
-  /** A probe connected (after its process joined the recording). */
-  probe: [conn: ProbeConnection, recording: Recording];
-  probeGone: [conn: ProbeConnection];
+  /** A finished recording with stalls left the screen for `by` and is kept under `recent`. */
+  shelved: [recording: Recording, by: Recording | undefined];
 }
+
+/** Finished recordings kept off screen; older ones are let go. */
+const MAX_RECENT = 5;
 
 /** What a view of the recording on screen wants to hear about (see RecordingHub.follow). */
 export interface RecordingFollower {
@@ -40,6 +44,7 @@ export class RecordingHub extends EventEmitter<RecordingHubEvents> {
   private readonly live = new Map<string, Recording>();
   private currentRecording: Recording | undefined;
   private readonly suppressed = new Set<string>();
+  private readonly recentRecordings: Recording[] = [];
 
   constructor(private readonly options: RecordingHubOptions) {
     super();
@@ -52,6 +57,11 @@ export class RecordingHub extends EventEmitter<RecordingHubEvents> {
 
   get current(): Recording | undefined {
     return this.currentRecording;
+  }
+
+  /** Finished recordings that left the screen, newest first. */
+  get recent(): readonly Recording[] {
+    return this.recentRecordings;
   }
 
   /** The live recording of a probe session, if it is still known. */
@@ -87,46 +97,16 @@ export class RecordingHub extends EventEmitter<RecordingHubEvents> {
     };
   }
 
-  /** Routes a probe server's connections into the recordings. Returns the detach function. */
+  /** Routes a probe server's connections into the recordings, by the key their token was issued for. Returns the detach function. */
   attach(server: ProbeServer): () => void {
-    const onConnection = (conn: ProbeConnection) => {
-      const rec = this.live.get(conn.key);
-      if (!rec) return;
-      rec.addProcess(conn.hello);
+    const feed = new ProbeFeed(server, {
+      recordingFor: (conn: ProbeConnection) => this.live.get(conn.key),
+      admitStall: (stall, rec) => this.admitStall(stall, rec),
+    });
+    feed.on('connection', (_conn, rec) => {
       if (rec !== this.currentRecording) this.setCurrent(rec);
-      this.emit('probe', conn, rec);
-    };
-    const onMessage = (conn: ProbeConnection, msg: Exclude<ProbeToHost, HelloMessage>) => {
-      const rec = this.live.get(conn.key);
-      if (!rec) return;
-      if (msg.type === 'stall') {
-        const thresholdMs = this.options.thresholdMs();
-        const kept = subtractPauses(msg.stall, rec.pauses, thresholdMs);
-        // A stall announced while ongoing that the probe then ended short (at a debugger pause it
-        // saw, e.g. js-debug's own instrumentation pauses) was never a stall: take it back.
-        if (!kept || (!kept.ongoing && kept.durationMs < thresholdMs)) {
-          this.suppressed.add(msg.stall.id);
-          rec.removeStall(msg.stall.id);
-          return;
-        }
-        rec.upsertStall(kept);
-        return;
-      }
-      rec.apply(msg);
-    };
-    const onDisconnect = (conn: ProbeConnection) => {
-      // A worker's own connection going away does not end its process.
-      if (conn.hello.threadId === 0) this.live.get(conn.key)?.endProcess(conn.hello.pid);
-      this.emit('probeGone', conn);
-    };
-    server.on('connection', onConnection);
-    server.on('message', onMessage);
-    server.on('disconnect', onDisconnect);
-    return () => {
-      server.off('connection', onConnection);
-      server.off('message', onMessage);
-      server.off('disconnect', onDisconnect);
-    };
+    });
+    return () => feed.dispose();
   }
 
   /** A probe session begins (its launch configuration was resolved); it becomes current once a probe or its debug session shows up. */
@@ -151,15 +131,15 @@ export class RecordingHub extends EventEmitter<RecordingHubEvents> {
     rec.live = false;
     rec.endedAt = new Date();
     this.emit('live', rec);
-    if (rec !== this.currentRecording) rec.dispose();
+    if (rec !== this.currentRecording) this.shelve(rec, this.currentRecording);
   }
 
   /** A debugger pause of one of the session's processes. */
   addPause(stallscopeId: string, pause: PauseRange): void {
-    this.live.get(stallscopeId)?.upsertPause(pause);
+    this.live.get(stallscopeId)?.upsertPause(pause, 'debugger');
   }
 
-  /** Shows a recording read from a report file. */
+  /** Shows a recording read from a report file, or one of the recent ones again. */
   open(recording: Recording): void {
     this.setCurrent(recording);
   }
@@ -170,7 +150,10 @@ export class RecordingHub extends EventEmitter<RecordingHubEvents> {
     if (!rec) return;
     rec.clear();
     if (!rec.live) {
-      this.setCurrent(undefined);
+      // Cleared means let go, not kept under recent.
+      this.currentRecording = undefined;
+      rec.dispose();
+      this.emit('current', undefined);
       return;
     }
     this.emit('current', rec);
@@ -179,16 +162,44 @@ export class RecordingHub extends EventEmitter<RecordingHubEvents> {
   dispose(): void {
     for (const rec of this.live.values()) rec.dispose();
     this.live.clear();
+    for (const rec of this.recentRecordings) rec.dispose();
+    this.recentRecordings.length = 0;
     this.currentRecording?.dispose();
     this.currentRecording = undefined;
     this.removeAllListeners();
   }
 
+  /** Stalls a debugger pause explains are not stalls: what is left of one, or nothing (counted as suppressed). */
+  private admitStall(stall: Stall, rec: Recording): Stall | undefined {
+    const thresholdMs = this.options.thresholdMs();
+    const kept = subtractPauses(stall, rec.pauses, thresholdMs);
+    // A stall announced while ongoing that the probe then ended short (at a debugger pause it
+    // saw, e.g. js-debug's own instrumentation pauses) was never a stall: take it back.
+    if (!kept || (!kept.ongoing && kept.durationMs < thresholdMs)) {
+      this.suppressed.add(stall.id);
+      return undefined;
+    }
+    return kept;
+  }
+
   private setCurrent(rec: Recording | undefined): void {
     const previous = this.currentRecording;
     this.currentRecording = rec;
-    // A finished recording that left the screen is gone for good; live ones keep recording.
-    if (previous && previous !== rec && !previous.live) previous.dispose();
+    const i = rec ? this.recentRecordings.indexOf(rec) : -1;
+    if (i >= 0) this.recentRecordings.splice(i, 1);
+    // Live ones keep recording off screen; finished ones are kept under recent.
+    if (previous && previous !== rec && !previous.live) this.shelve(previous, rec);
     this.emit('current', rec);
+  }
+
+  /** A finished recording off screen: kept under recent if it holds anything, else let go. */
+  private shelve(rec: Recording, by: Recording | undefined): void {
+    if (!rec.processes.length && !rec.stalls.length) {
+      rec.dispose();
+      return;
+    }
+    this.recentRecordings.unshift(rec);
+    for (const old of this.recentRecordings.splice(MAX_RECENT)) old.dispose();
+    if (rec.stalls.length) this.emit('shelved', rec, by);
   }
 }

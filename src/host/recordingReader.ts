@@ -2,7 +2,7 @@
  * Reading a report file back (`Stallscope: Open Recording`): the same JSON the CLI writes. Every
  * way it can be wrong gets a sentence the user can act on; nothing is guessed. Pure and `vscode`-free.
  */
-import { parseReport, type Report } from '../shared/protocol';
+import { parseReport, type Report } from '../shared/protocol/report';
 
 export type ReadReport = { ok: true; report: Report } | { ok: false; error: string };
 

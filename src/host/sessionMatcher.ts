@@ -1,11 +1,11 @@
 /**
- * Who is who: VS Code debug sessions on one side, probe connections on the other, matched by
- * pid/ppid. Kept free of `vscode` so the matching rules are unit-tested.
+ * Which process (and thread) each VS Code debug session of a probe launch shows, so a debugger
+ * pause lands on the right lane. Kept free of `vscode` so the rules are unit-tested.
  *
  * What js-debug gives us (1.117): a launch is a root session without a target, and every process
  * and worker thread becomes a child session (parentSession set, `__pendingTargetId` in its
  * configuration). Process sessions are named `<script> [<pid>]` (VS Code may append ` « <launch>`);
- * worker sessions carry Node's worker title `[worker <threadId>] <name>`. The probe's hello carries pid, ppid and threadId.
+ * worker sessions carry Node's worker title `[worker <threadId>] <name>`.
  */
 
 export interface DebugSessionInfo {
@@ -21,11 +21,6 @@ export interface Target {
   threadId: number;
 }
 
-export interface ProbeInfo extends Target {
-  ppid: number;
-  stallscopeId: string;
-}
-
 /** Reads the pid or worker thread id out of a js-debug session name. */
 export function parseSessionName(name: string): { pid?: number; workerThreadId?: number } {
   const worker = /^\[worker (\d+)\]/.exec(name);
@@ -37,7 +32,6 @@ export function parseSessionName(name: string): { pid?: number; workerThreadId?:
 
 export class SessionMatcher {
   private readonly sessions = new Map<string, DebugSessionInfo & { learned?: Target }>();
-  private readonly probes = new Map<string, ProbeInfo>(); // `${pid}:${threadId}`
 
   addDebugSession(info: DebugSessionInfo): void {
     this.sessions.set(info.id, { ...info });
@@ -80,38 +74,5 @@ export class SessionMatcher {
       return parent ? { pid: parent.pid, threadId: parsed.workerThreadId } : undefined;
     }
     return undefined;
-  }
-
-  addProbe(probe: ProbeInfo): void {
-    this.probes.set(`${probe.pid}:${probe.threadId}`, probe);
-  }
-
-  removeProbe(pid: number, threadId: number): void {
-    this.probes.delete(`${pid}:${threadId}`);
-  }
-
-  /**
-   * The debug session that shows a probe's process: the session attached to that very thread,
-   * else to its process, else (a child the debugger did not attach to) the session of the nearest
-   * ancestor process, else the root of the probe's stallscope session.
-   */
-  debugSessionForProbe(pid: number, threadId: number): string | undefined {
-    const probe = this.probes.get(`${pid}:${threadId}`) ?? this.probes.get(`${pid}:0`);
-    const stallscopeId = probe?.stallscopeId;
-    const byTarget = new Map<string, string>();
-    for (const s of this.sessions.values()) {
-      if (stallscopeId && this.stallscopeIdOf(s.id) !== stallscopeId) continue;
-      const t = this.targetOf(s.id);
-      if (t && !byTarget.has(`${t.pid}:${t.threadId}`)) byTarget.set(`${t.pid}:${t.threadId}`, s.id);
-    }
-    const exact = byTarget.get(`${pid}:${threadId}`) ?? byTarget.get(`${pid}:0`);
-    if (exact) return exact;
-    const seen = new Set<number>([pid]);
-    for (let p = this.probes.get(`${pid}:0`)?.ppid ?? probe?.ppid; p !== undefined && !seen.has(p); p = this.probes.get(`${p}:0`)?.ppid) {
-      seen.add(p);
-      const session = byTarget.get(`${p}:0`);
-      if (session) return session;
-    }
-    return stallscopeId ? this.rootOf(stallscopeId) : undefined;
   }
 }

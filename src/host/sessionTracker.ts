@@ -1,13 +1,12 @@
 /**
- * Follows the debug sessions of probe launches, js-debug's child sessions included: it matches
- * them to probe connections by pid/ppid, turns the adapter's `stopped`/`continued` traffic into
+ * Follows the debug sessions of probe launches, js-debug's child sessions included: it learns
+ * which process (and thread) each one shows, turns the adapter's `stopped`/`continued` traffic into
  * pause ranges on the session's recording, and ends the recording with its root session.
  */
 import * as vscode from 'vscode';
-import { PauseTracker } from './debuggerPauses';
+import { DebugAdapterPauses } from './debuggerPauses';
 import { SESSION_MARKER } from './debugConfig';
 import { SessionMatcher, type Target } from './sessionMatcher';
-import type { ProbeConnection } from '../core/probeServer';
 import type { ProbeInjector } from './probeInjector';
 import type { RecordingHub } from './recordingHub';
 
@@ -26,7 +25,7 @@ export class SessionTracker implements vscode.Disposable {
   private readonly matcher = new SessionMatcher();
   private readonly tracked = new Map<string, vscode.DebugSession>();
   private readonly answers = new Map<string, Target>();
-  private readonly pauses = new Map<string, PauseTracker>();
+  private readonly pauses = new Map<string, DebugAdapterPauses>();
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -39,8 +38,6 @@ export class SessionTracker implements vscode.Disposable {
       vscode.debug.onDidTerminateDebugSession((s) => this.onTerminate(s)),
       vscode.debug.registerDebugAdapterTrackerFactory('*', { createDebugAdapterTracker: (s) => this.createTracker(s) }),
     );
-    hub.on('probe', this.onProbe);
-    hub.on('probeGone', this.onProbeGone);
   }
 
   /** The debug sessions of probe launches, as matched (for the test API and the log). */
@@ -56,19 +53,8 @@ export class SessionTracker implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.hub.off('probe', this.onProbe);
-    this.hub.off('probeGone', this.onProbeGone);
     for (const d of this.disposables) d.dispose();
   }
-
-  private readonly onProbe = (conn: ProbeConnection) => {
-    const { pid, ppid, threadId } = conn.hello;
-    this.matcher.addProbe({ pid, ppid, threadId, stallscopeId: conn.key });
-    const session = this.matcher.debugSessionForProbe(pid, threadId);
-    this.log.info(`probe pid ${pid} thread ${threadId} belongs to debug session ${session ? `"${this.tracked.get(session)?.name ?? session}"` : '(none yet)'}`);
-  };
-
-  private readonly onProbeGone = (conn: ProbeConnection) => this.matcher.removeProbe(conn.hello.pid, conn.hello.threadId);
 
   /** Registers a session of a probe launch (idempotent: the tracker factory may see it before onDidStartDebugSession). */
   private register(s: vscode.DebugSession): string | undefined {
@@ -107,7 +93,7 @@ export class SessionTracker implements vscode.Disposable {
   private createTracker(s: vscode.DebugSession): vscode.DebugAdapterTracker | undefined {
     const stallscopeId = this.register(s);
     if (!stallscopeId) return undefined;
-    const pauses = new PauseTracker(s.id);
+    const pauses = new DebugAdapterPauses(s.id);
     this.pauses.set(s.id, pauses);
     const record = (message: unknown) => {
       const pause = pauses.fromAdapter(message, this.matcher.targetOf(s.id));

@@ -1,7 +1,8 @@
 /**
  * Opens the source of a stall's frame: the webview sends ids, this resolves them against the
  * recording on screen, opens the file beside the timeline, selects the line and puts it in the
- * middle of the editor.
+ * middle of the editor. A stall without a line in the user's code has no source to open: the
+ * timeline shows what is known of it instead (its call, handler and stack), not a warning.
  */
 import * as vscode from 'vscode';
 import { frameLocation } from './frameLocation';
@@ -12,11 +13,34 @@ export class SourceNavigator {
     private readonly hub: RecordingHub,
     /** The column the timeline occupies, if it is open: the source goes elsewhere. */
     private readonly timelineColumn: () => vscode.ViewColumn | undefined,
+    /** Selects the stall in the timeline (opening it when `open`). */
+    private readonly focusInTimeline: (stallId: string, open: boolean) => void,
   ) {}
 
-  /** Resolves true when the editor shows the frame's line; otherwise the user was told why. */
+  /**
+   * From the Run and Debug view or the editor: the stall's blocking line in the editor and the
+   * stall selected in the timeline if it is open; without a line, the stall in the timeline.
+   */
+  async revealStall(stallId: string): Promise<boolean> {
+    const stall = this.hub.current?.getStall(stallId);
+    if (stall && !stall.culprit) {
+      this.focusInTimeline(stallId, true);
+      return true;
+    }
+    const shown = await this.revealFrame(stallId);
+    if (shown) this.focusInTimeline(stallId, false);
+    return shown;
+  }
+
+  /** Resolves true when the editor shows the frame's line (or the timeline what is known); otherwise the user was told why. */
   async revealFrame(stallId: string, frameIndex?: number): Promise<boolean> {
-    const loc = frameLocation(this.hub.current?.getStall(stallId), frameIndex);
+    const stall = this.hub.current?.getStall(stallId);
+    if (stall && frameIndex === undefined && !stall.culprit) {
+      // "No user code on the stack": nothing to open, but the timeline knows the call, the handler and the stack.
+      this.focusInTimeline(stallId, true);
+      return true;
+    }
+    const loc = frameLocation(stall, frameIndex);
     if (!loc.ok) {
       void vscode.window.showWarningMessage(`Stallscope: ${loc.error}`);
       return false;

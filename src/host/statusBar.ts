@@ -1,10 +1,12 @@
 /**
- * The status bar item: live p99 lag and stall count while a probe session runs (or a recording is
- * on screen); clicking it opens the timeline.
+ * The status bar item: live p99 lag and stall count while a probe session runs, "ended" for a
+ * finished recording on screen, "not watching" during a Node or Python debug session without the
+ * probe (a click offers to debug with it); clicking otherwise opens the timeline.
  */
 import * as vscode from 'vscode';
 import { coalesce } from './coalesce';
-import { Commands, STATUS_BAR_ID } from './contributions';
+import { Commands, STATUS_BAR_ID, nodeDebugTypes, pythonDebugTypes } from './contributions';
+import { SESSION_MARKER } from './debugConfig';
 import type { RecordingHub } from './recordingHub';
 import { statusSummary } from './statusSummary';
 
@@ -15,41 +17,64 @@ const TICK_MS = 1000;
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem(STATUS_BAR_ID, vscode.StatusBarAlignment.Left, 50);
   private readonly redrawSoon = coalesce(() => this.redraw(), REDRAW_MS);
+  private readonly disposables: vscode.Disposable[] = [];
   private ticker: NodeJS.Timeout | undefined;
+  private shown = false;
+  /** Node and Python launches running without the probe, by session id (the latest last). */
+  private readonly unwatched = new Map<string, string>();
   private readonly unfollow: () => void;
 
   constructor(private readonly hub: RecordingHub) {
     this.item.name = 'Stallscope';
-    this.item.command = Commands.ShowTimeline;
     const later = () => this.redrawSoon.schedule();
     this.unfollow = hub.follow({ current: () => this.redraw(), delta: later, removed: later, ended: later });
+    const started = (s: vscode.DebugSession) => {
+      if (!s.parentSession && runsWithoutProbe(s)) this.unwatched.set(s.id, s.name);
+      later();
+    };
+    if (vscode.debug.activeDebugSession) started(rootOf(vscode.debug.activeDebugSession));
+    this.disposables.push(
+      vscode.debug.onDidStartDebugSession(started),
+      vscode.debug.onDidTerminateDebugSession((s) => {
+        this.unwatched.delete(s.id);
+        later();
+      }),
+    );
   }
 
-  /** What the item shows now (for the test API). */
+  /** What the item shows now, undefined while hidden (for the test API). */
   get text(): string | undefined {
-    return this.hub.current ? this.item.text : undefined;
+    return this.shown ? this.item.text : undefined;
   }
 
   dispose(): void {
     this.unfollow();
     this.redrawSoon.dispose();
+    for (const d of this.disposables) d.dispose();
     if (this.ticker) clearInterval(this.ticker);
     this.item.dispose();
   }
 
   private redraw(): void {
     const rec = this.hub.current;
-    if (!rec) {
+    const summary = statusSummary(
+      {
+        ...(rec ? { recording: { live: rec.live, stallCount: rec.stalls.length, lag: rec.lagSamples } } : {}),
+        ...(this.unwatched.size ? { unwatchedSession: [...this.unwatched.values()].pop() } : {}),
+      },
+      Date.now(),
+    );
+    this.shown = summary !== undefined;
+    this.setTicking(rec?.live === true);
+    if (!summary) {
       this.item.hide();
-      this.setTicking(false);
       return;
     }
-    const { text, ariaLabel, tooltip } = statusSummary({ live: rec.live, stallCount: rec.stalls.length, lag: rec.lagSamples }, Date.now());
-    this.item.text = text;
-    this.item.tooltip = tooltip;
-    this.item.accessibilityInformation = { label: ariaLabel, role: 'button' };
+    this.item.text = summary.text;
+    this.item.tooltip = summary.tooltip;
+    this.item.command = summary.action === 'debugWithProbe' ? Commands.DebugWithProbe : Commands.ShowTimeline;
+    this.item.accessibilityInformation = { label: summary.ariaLabel, role: 'button' };
     this.item.show();
-    this.setTicking(rec.live);
   }
 
   private setTicking(on: boolean): void {
@@ -59,4 +84,14 @@ export class StatusBar implements vscode.Disposable {
       this.ticker = undefined;
     }
   }
+}
+
+function rootOf(s: vscode.DebugSession): vscode.DebugSession {
+  while (s.parentSession) s = s.parentSession;
+  return s;
+}
+
+/** A Node or Python launch the probe is not in (followed by its start and end, not by which session is active). */
+function runsWithoutProbe(s: vscode.DebugSession): boolean {
+  return [...nodeDebugTypes, ...pythonDebugTypes].includes(s.type) && typeof s.configuration[SESSION_MARKER] !== 'string';
 }

@@ -1,10 +1,12 @@
 /**
- * The status bar's words: the live p99 event-loop lag and the number of stalls. Pure and
+ * The status bar's words: while a probe session runs, the live p99 event-loop lag and the number of
+ * stalls; for a finished recording, that it ended; during a debug session without the probe, that
+ * nothing is watched (a finished recording's count must not pass for a live one). Pure and
  * `vscode`-free. "Live" p99 is the worst p99 among the latest sample of each thread that reported
  * within the last couple of intervals, so a process that exited stops counting.
  */
-import type { LagSample } from '../shared/protocol';
-import { formatDuration } from '../../webview/format';
+import type { LagSample } from '../shared/protocol/model';
+import { formatDuration, plural } from '../shared/phrases';
 
 export interface StatusSummary {
   text: string;
@@ -29,15 +31,40 @@ export function liveP99(lag: readonly LagSample[], nowMs: number): number | unde
   return worst;
 }
 
-export function statusSummary(input: { live: boolean; stallCount: number; lag: readonly LagSample[] }, nowMs: number): StatusSummary {
-  const p99 = input.live ? liveP99(input.lag, nowMs) : undefined;
-  const stalls = `${input.stallCount} ${input.stallCount === 1 ? 'stall' : 'stalls'}`;
+export interface StatusInput {
+  /** The recording on screen; undefined when there is none. */
+  recording?: { live: boolean; stallCount: number; lag: readonly LagSample[] };
+  /** A Node or Python debug session runs without the probe (and no probe session is live). */
+  unwatchedSession?: string;
+}
+
+/** What the item shows, or undefined to hide it. `action` says what a click does. */
+export function statusSummary(input: StatusInput, nowMs: number): (StatusSummary & { action: 'showTimeline' | 'debugWithProbe' }) | undefined {
+  const rec = input.recording;
+  if (input.unwatchedSession !== undefined && !rec?.live) {
+    return {
+      text: '$(debug-disconnect) Stallscope: not watching',
+      ariaLabel: `Stallscope is not watching the debug session ${input.unwatchedSession}`,
+      tooltip: `Stallscope: "${input.unwatchedSession}" runs without the stall probe, so its stalls are not recorded. Click to debug with the stall probe.`,
+      action: 'debugWithProbe',
+    };
+  }
+  if (!rec) return undefined;
+  const stalls = plural(rec.stallCount, 'stall');
+  if (!rec.live) {
+    return {
+      text: `$(history) ${stalls} · ended`,
+      ariaLabel: `Stallscope: the recording on screen has ended, ${stalls}`,
+      tooltip: 'Stallscope: stalls in the recording on screen; its session has ended. Click to open the timeline.',
+      action: 'showTimeline',
+    };
+  }
+  const p99 = liveP99(rec.lag, nowMs);
   const lag = p99 === undefined ? 'p99 –' : `p99 ${formatDuration(p99)}`;
   return {
     text: `$(pulse) ${lag} · ${stalls}`,
     ariaLabel: `Stallscope: ${p99 === undefined ? 'no live lag' : `event-loop lag p99 ${formatDuration(p99)}`}, ${stalls}`,
-    tooltip: input.live
-      ? 'Stallscope: event-loop lag (p99 over the last interval, worst thread) and stalls in this debug session. Click to open the timeline.'
-      : 'Stallscope: stalls in the recording on screen. Click to open the timeline.',
+    tooltip: 'Stallscope: event-loop lag (p99 over the last interval, worst thread) and stalls in this debug session. Click to open the timeline.',
+    action: 'showTimeline',
   };
 }

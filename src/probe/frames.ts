@@ -7,11 +7,13 @@
 import { fileURLToPath } from 'node:url';
 import type { Cause, Frame, SourceLocation } from '../shared/protocol';
 import { MAX_STACK_FRAMES } from '../shared/protocol';
-import type { RawFrame } from './snapshot';
+import type { RawFrame } from './callSites';
 
 export interface LocationResolver {
   /** The original location for a generated one, or undefined to keep it. */
   original(loc: SourceLocation): (SourceLocation & { name?: string }) | undefined;
+  /** The name called at a (generated) call site, as written there. */
+  calleeAt?(loc: SourceLocation): string | undefined;
 }
 
 export function toPath(file: string): string {
@@ -52,12 +54,15 @@ export function buildFrames(raw: readonly RawFrame[], probeFile: string, resolve
     const generated: SourceLocation = { file, line: r.line, column: Math.max(1, r.column) };
     const name = (r.async ? 'async ' : '') + (r.fn || (r.method ? r.method : '<anonymous>'));
     let frame: Frame = { ...generated, function: name };
-    if (resolver && !isInternal(file)) {
+    if (r.original) {
+      // The runtime's own map (code transpiled in memory): it is the code that ran.
+      frame = { file: toPath(r.original.file), line: r.original.line, column: r.original.column, function: name, generated };
+    } else if (resolver && !isInternal(file)) {
       const o = resolver.original(generated);
       if (o) frame = { file: o.file, line: o.line, column: o.column, function: name, generated };
     }
     frames.push(frame);
-    if (!culprit && isUserFile(frame.file, probeFile) && isUserFile(file, probeFile)) {
+    if (!culprit && isUserFile(frame.file, probeFile) && isUserFile(file, probeFile) && !recursingAtEntry(raw, i)) {
       culprit = frame;
       culpritRaw = i;
     }
@@ -65,10 +70,27 @@ export function buildFrames(raw: readonly RawFrame[], probeFile: string, resolve
   return { frames, culprit, culpritRaw };
 }
 
+/**
+ * The look landed on a function's entry (its `function` line) and the function called itself from
+ * another line: the line that runs is that call, in the frame below (recursion spends its time in
+ * its calls).
+ */
+function recursingAtEntry(raw: readonly RawFrame[], i: number): boolean {
+  const r = raw[i];
+  const below = raw[i + 1];
+  return !!r.entry && !!below && below.file === r.file && below.fn === r.fn && below.line > 0 && below.line !== r.line;
+}
+
 /** Node's synchronous APIs that spend their time outside JavaScript. */
 const NATIVE_SYNC = /Sync$/;
 /** Engine builtins that block in native code (they wake for interrupts, so the capture is on time). */
 const NATIVE_BUILTINS = new Set(['Atomics.wait']);
+/**
+ * Node's internal wrappers that a public sync API is when called without its module
+ * (`const { deflateSync } = require('zlib')`): the frame then names the wrapper, not the API; the
+ * call site names it (`calleeAt`), else the module does.
+ */
+const HIDDEN_SYNC_APIS = new Map([['syncBufferWrapper', 'zlib']]);
 
 function apiName(r: RawFrame): string {
   const fn = r.method || r.fn;
@@ -115,6 +137,12 @@ export function interpretCapture(raw: readonly RawFrame[], probeFile: string, re
   // The probe's own wrapper knew the call site (JSON.parse): exact however late the look ran.
   if (native) return { frames: built.frames, culprit: built.culprit, cause: { kind: 'native', api: native } };
   const api = calledApi(raw, built.culpritRaw, probeFile);
+  const hidden = api ? HIDDEN_SYNC_APIS.get(api) : undefined;
+  if (hidden) {
+    const site = built.culpritRaw >= 0 ? raw[built.culpritRaw] : undefined;
+    const named = site && resolver?.calleeAt?.({ file: toPath(site.file), line: site.line, column: Math.max(1, site.column) });
+    return { frames: built.frames, culprit: built.culprit, cause: { kind: 'native', api: named && NATIVE_SYNC.test(named) ? named : hidden } };
+  }
   const waiting = raw.some((r) => !r.file && NATIVE_BUILTINS.has(apiName(r)));
   if (waiting) return { frames: built.frames, culprit: built.culprit, cause: { kind: 'native', api: 'Atomics.wait' } };
   const nativeOnStack = !!api && NATIVE_SYNC.test(api);

@@ -8,10 +8,11 @@
  */
 import { getEnvironmentData, isMainThread, workerData } from 'node:worker_threads';
 import { claimLoad, isHelperProcess } from './bootstrap';
-import { WATCHDOG_MARKER, startMainProbe } from './mainProbe';
+import { startMainProbe } from './mainProbe';
 import { OPTIONS_ENV_DATA, readOptions, type ResolvedOptions } from './options';
 import { startThreadProbe } from './threadProbe';
 import type * as WatchdogModule from './watchdog';
+import { WATCHDOG_MARKER, type WatchdogData } from './watchdogSpawn';
 
 function boot(): void {
   const watchdog = !isMainThread && workerData && typeof workerData === 'object' ? (workerData as Record<string, unknown>)[WATCHDOG_MARKER] : undefined;
@@ -20,7 +21,7 @@ function boot(): void {
     // Required lazily: the websocket client, source maps and inspector code are the watchdog's alone,
     // so the user's threads never even initialise them.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    (require('./watchdog') as typeof WatchdogModule).runWatchdog(watchdog as WatchdogModule.WatchdogData);
+    (require('./watchdog') as typeof WatchdogModule).runWatchdog(watchdog as WatchdogData);
     return;
   }
   if (isHelperProcess(process.argv)) return;

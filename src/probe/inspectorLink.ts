@@ -25,6 +25,14 @@ export interface InspectorEvents {
   onResumed(threadId: number): void;
 }
 
+/**
+ * V8's reason (`other` for a breakpoint: the breakpoints it hit are listed only to the session
+ * that set them, never to the probe's; the debug adapter's `stopped` names it).
+ */
+function pauseReason(p: { reason?: unknown }): string {
+  return String(p.reason ?? 'other');
+}
+
 function isSnapshot(v: unknown): v is SnapshotResult {
   return !!v && typeof v === 'object' && typeof (v as SnapshotResult).t === 'number' && Array.isArray((v as SnapshotResult).frames);
 }
@@ -143,7 +151,7 @@ export class InspectorLink {
     const p = (n.params ?? {}) as Record<string, unknown>;
     switch (n.method) {
       case 'Debugger.paused':
-        this.events.onPaused(0, String(p.reason ?? 'other'));
+        this.events.onPaused(0, pauseReason(p));
         break;
       case 'Debugger.resumed':
         this.events.onResumed(0);
@@ -187,7 +195,7 @@ export class InspectorLink {
         }
         const threadId = this.threadOfSession.get(String(p.sessionId ?? ''));
         if (threadId === undefined) break;
-        if (msg.method === 'Debugger.paused') this.events.onPaused(threadId, String(msg.params?.reason ?? 'other'));
+        if (msg.method === 'Debugger.paused') this.events.onPaused(threadId, pauseReason(msg.params ?? {}));
         else if (msg.method === 'Debugger.resumed') this.events.onResumed(threadId);
         break;
       }

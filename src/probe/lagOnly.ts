@@ -4,33 +4,27 @@
  * but the heartbeat still knows each stall's exact duration once it ends, and the lag series.
  * Everything here is unref'd: the socket (see Transport) and the flush timer.
  */
-import { PROTOCOL_VERSION, type LagSample, type Stall } from '../shared/protocol';
+import type { LagSample, Stall, Victim } from '../shared/protocol';
 import { round2 } from './clock';
-import { readLag, type Heartbeat, type LagRecord } from './heartbeat';
-import type { GapHook } from './mainProbe';
+import type { Heartbeat } from './heartbeat';
+import type { GapRecord, LagRecord } from './heartbeatLayout';
+import { HeartbeatReader } from './heartbeatReader';
 import type { ResolvedOptions } from './options';
-import { Transport } from './transport';
-import type { WatchdogData } from './watchdog';
+import { Transport, nodeHello } from './transport';
+import type { WatchdogData } from './watchdogSpawn';
+
+/** Lag-only mode reports stalls from the main thread itself, and their victims when they are known. */
+export interface GapHook {
+  onGap?: (g: GapRecord) => void;
+  onVictims?: (prevBeat: number, victims: Victim[]) => void;
+}
 
 export function startLagOnly(o: ResolvedOptions, hb: Heartbeat, gapHook: GapHook, d: WatchdogData, reason: string): void {
   if (!o.url) return;
   const timers: { flush?: NodeJS.Timeout } = {};
   const transport = new Transport({
     url: o.url,
-    hello: {
-      type: 'hello',
-      protocolVersion: PROTOCOL_VERSION,
-      token: o.token,
-      ...(o.sessionId ? { sessionId: o.sessionId } : {}),
-      pid: process.pid,
-      ppid: process.ppid,
-      threadId: 0,
-      argv: d.argv.slice(0, 256).map((a) => a.slice(0, 1024)),
-      cwd: d.cwd,
-      nodeVersion: process.version,
-      mode: 'lag-only',
-      startedAtMs: round2(d.startedAtMs),
-    },
+    hello: nodeHello(o, d, 'lag-only'),
     onState: (s) => {
       if (s === 'quiet') {
         hb.stop();
@@ -65,11 +59,12 @@ export function startLagOnly(o: ResolvedOptions, hb: Heartbeat, gapHook: GapHook
     const stall = sent.get(prevBeat);
     if (stall) transport.send({ type: 'stall', stall: { ...stall, victims } });
   };
+  const ring = new HeartbeatReader(hb.sab);
   let lagSeen = 0;
   const flushLag = (): void => {
     try {
       const recs: LagRecord[] = [];
-      lagSeen = readLag(hb.views, lagSeen, recs);
+      lagSeen = ring.readLag(lagSeen, recs);
       const samples: LagSample[] = recs.map((r) => ({
         pid: process.pid,
         threadId: 0,

@@ -4,19 +4,46 @@
  * through /proc), so its lag was nil: the series goes on at its 10 Hz, zero samples up to now while
  * still parked, and once it resumed, the rest of the span from the heartbeat's own record of it
  * (which also knows the span's true utilisation).
+ *
+ * A debugger pause is not lag: the beat after a breakpoint was late by the whole pause, so the
+ * samples that span one are taken as if the pause had not been (withoutPause).
  */
 import type { LagSample } from '../shared/protocol';
 import { round2 } from './clock';
-import { F_PARKED_AT, I_PARKED, PARKED_SPAN, readLag, type HeartbeatViews, type LagRecord } from './heartbeat';
+import { PARKED_SPAN, type LagRecord } from './heartbeatLayout';
+import type { HeartbeatReader } from './heartbeatReader';
 
 /** What the series remembers per thread. */
 export interface LagCursor {
   threadId: number;
-  v: HeartbeatViews;
+  hb: HeartbeatReader;
   /** Ring records read so far. */
   seen: number;
   /** Zero samples synthesised up to here (hr ms). */
   synthesizedTo: number;
+  /** The thread's latest debugger pauses (the tracker's own spans: an open one gets its end later). */
+  pauses: PausedSpan[];
+}
+
+export interface PausedSpan {
+  startHr: number;
+  endHr: number | null;
+}
+
+const KEEP_PAUSES = 16;
+
+/**
+ * A lag sample with `pausedMs` of debugger pause inside it taken out: the late beat's delay counted
+ * the pause (the highest delay: max, and p99 with the ~10 delays of a sample), and so did the busy
+ * time; the utilisation is that of the time the thread ran.
+ */
+export function withoutPause(r: LagRecord, pausedMs: number): LagRecord {
+  if (pausedMs <= 0) return r;
+  const maxMs = Math.max(0, r.maxMs - pausedMs);
+  const p99Ms = Math.min(r.p99Ms, maxMs);
+  const running = r.intervalMs - pausedMs;
+  const elu = running > 0 ? Math.min(1, Math.max(0, (r.elu * r.intervalMs - pausedMs) / running)) : 0;
+  return { ...r, maxMs, p99Ms, p50Ms: Math.min(r.p50Ms, p99Ms), elu };
 }
 
 export class LagSeries {
@@ -27,15 +54,21 @@ export class LagSeries {
     private readonly intervalMs: number,
   ) {}
 
-  cursor(threadId: number, v: HeartbeatViews): LagCursor {
-    return { threadId, v, seen: Atomics.load(v.i32, 1), synthesizedTo: 0 };
+  cursor(threadId: number, hb: HeartbeatReader): LagCursor {
+    return { threadId, hb, seen: hb.lagCount, synthesizedTo: 0, pauses: [] };
+  }
+
+  /** A debugger pause of the cursor's thread began (`span.endHr` is set when it ends). */
+  paused(c: LagCursor, span: PausedSpan): void {
+    c.pauses.push(span);
+    if (c.pauses.length > KEEP_PAUSES) c.pauses.shift();
   }
 
   /** Collects what one thread has to say up to `now`. */
   collect(c: LagCursor, now: number): void {
     this.drain(c); // first: it closes spans that ended before the current one began
-    if (Atomics.load(c.v.i32, I_PARKED) === 1) {
-      const from = c.v.f64[F_PARKED_AT];
+    if (c.hb.parked) {
+      const from = c.hb.parkedAt;
       if (c.synthesizedTo < from) c.synthesizedTo = from;
       this.idle(c, now, 0, false);
     }
@@ -52,7 +85,7 @@ export class LagSeries {
 
   private drain(c: LagCursor): void {
     const recs: LagRecord[] = [];
-    c.seen = readLag(c.v, c.seen, recs);
+    c.seen = c.hb.readLag(c.seen, recs);
     for (const r of recs) {
       if (r.p50Ms === PARKED_SPAN) {
         // A parked span that ended: its remainder after what was already synthesised.
@@ -61,7 +94,8 @@ export class LagSeries {
         this.idle(c, r.atHr, r.elu, true);
         continue;
       }
-      this.push(c, r.atHr, r.intervalMs, r.p50Ms, r.p99Ms, r.maxMs, r.elu);
+      const x = c.pauses.length ? withoutPause(r, pausedWithin(c.pauses, r.atHr - r.intervalMs, r.atHr)) : r;
+      this.push(c, x.atHr, x.intervalMs, x.p50Ms, x.p99Ms, x.maxMs, x.elu);
     }
   }
 
@@ -86,4 +120,11 @@ export class LagSeries {
       elu: Math.round(elu * 1000) / 1000,
     });
   }
+}
+
+/** Paused time inside [fromHr, toHr]; an open pause lasts to `toHr`. */
+function pausedWithin(pauses: readonly PausedSpan[], fromHr: number, toHr: number): number {
+  let ms = 0;
+  for (const p of pauses) ms += Math.max(0, Math.min(p.endHr ?? toHr, toHr) - Math.max(p.startHr, fromHr));
+  return ms;
 }

@@ -1,7 +1,7 @@
 /**
  * Judging the looks at a blocked stack. A look is a snapshot the watchdog asked the blocked thread
- * to take (see snapshot.ts); V8 runs it as an interrupt, which JavaScript services within ~0.5 ms
- * (measured 0.3-0.6 ms, runqueue time taken out). A look that took longer ran only once a call V8
+ * to take (see snapshot.ts); V8 runs it as an interrupt, which JavaScript services well within a
+ * millisecond (runqueue time taken out). A look that took longer ran only once a call V8
  * cannot interrupt had returned (JSON.parse, spawnSync, a GC, an addon), so its stack shows the code
  * that ran next: such a look is "late". Two cases:
  * - the stall ended soon after the look (within LATE_END_MS): late if it took over SOON_MS;
@@ -11,9 +11,8 @@
  *   block lasts (watchdog.ts), until one is prompt.
  * A late look's stack is still right when the blocking call's JS wrapper is on it (see frames.ts).
  *
- * Under a debugger (js-debug attached to the inspector) every look is slow, ~56 ms measured in
- * code-server with js-debug 1.117, even inside a plain JS loop: the debugger's own handling of the
- * interrupt is on the thread's clock. There a slow look that the block outlasted still shows the
+ * Under a debugger (js-debug attached to the inspector) every look is slow, tens of milliseconds
+ * even inside a plain JS loop: the debugger's own handling of the interrupt is on the thread's clock. There a slow look that the block outlasted still shows the
  * blocked stack, so only the "ended soon after the look" rule applies.
  */
 import type { Frame } from '../shared/protocol';
@@ -22,10 +21,9 @@ import type { SnapshotResult } from './snapshot';
 
 export const SOON_MS = 0.8;
 /**
- * A look the block went on after: on an idle machine JavaScript services it within ~0.5 ms; on a
- * loaded one (two CPU hogs on two cores) 2-4 ms, some up to 14, runqueue time taken out (the
- * inspector's and GC's helper threads wait for a CPU too, which the thread's runqueue does not
- * show). Over 5 ms it waited for a call V8 cannot interrupt; the code it then shows went on
+ * A look the block went on after: on an idle machine JavaScript services it well within a
+ * millisecond; on a loaded one a few milliseconds, runqueue time taken out (the inspector's and
+ * GC's helper threads wait for a CPU too, which the thread's runqueue does not show). Over 5 ms it waited for a call V8 cannot interrupt; the code it then shows went on
  * blocking for LATE_END_MS at least, so a shorter call before it is the lesser part anyway.
  */
 export const LATE_MS = 5;
@@ -82,8 +80,8 @@ export function judgeLooks(
 /**
  * Looks taken while a long stall lasts, after the first: at most MAX_SAMPLES, each a third of the
  * stall's age after the previous one (at least LATE_END_MS), so a stall of D ms costs about
- * log(D / threshold) looks of ~0.5 ms each, on a thread that is blocked anyway. None under a
- * debugger, where a look costs ~56 ms.
+ * log(D / threshold) looks of well under a millisecond each, on a thread that is blocked anyway.
+ * None under a debugger, where a look costs tens of milliseconds.
  */
 export const MAX_SAMPLES = 10;
 

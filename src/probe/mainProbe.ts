@@ -8,71 +8,23 @@
  * end, without stacks.
  */
 import type * as InspectorModule from 'node:inspector';
-import { Worker, setEnvironmentData } from 'node:worker_threads';
-import { PROBE_OPTIONS_ENV, type Victim } from '../shared/protocol';
+import { setEnvironmentData, type Worker } from 'node:worker_threads';
 import { hrMs, measureEpochOffset } from './clock';
-import { F_THRESHOLD, I_ACK, I_EXIT, I_PARKED, I_SESSION, I_WAKE, observeGc, startHeartbeat, type GapRecord, type Heartbeat } from './heartbeat';
+import { observeGc, startHeartbeat, type Heartbeat } from './heartbeat';
+import type { GapRecord } from './heartbeatLayout';
 import type * as LagOnlyModule from './lagOnly';
+import type { GapHook } from './lagOnly';
 import { OPTIONS_ENV_DATA, type ResolvedOptions } from './options';
 import { installRequestContext } from './requestContext';
 import { RequestLog } from './requestLog';
 import { installSnapshot } from './snapshot';
-import { WAKE_ENV_DATA, wakeWatchdog } from './threads';
-import type { MainToWatchdog, WatchdogData } from './watchdog';
+import { WAKE_ENV_DATA } from './threads';
+import { WATCHDOG_MARKER, WATCHDOG_THREAD_NAME, isWatchdogToParent, prepareWatchdog, spawnWatchdog, type MainToWatchdog, type WatchdogData } from './watchdogSpawn';
 
-/** Lag-only mode reports stalls from the main thread itself, and their victims when they are known. */
-export interface GapHook {
-  onGap?: (g: GapRecord) => void;
-  onVictims?: (prevBeat: number, victims: Victim[]) => void;
-}
-
-export const WATCHDOG_MARKER = 'stallscope.watchdog.v1';
 /** The longest a stall's victims are waited for (the backlog it left being read). */
 const VICTIMS_WAIT_MS = 200;
 /** The longest the main thread's exit waits for the watchdog's last flush. Typically ~1 ms. */
 const EXIT_WAIT_MS = 250;
-
-/** The env for our own worker: no probe options, no --require of the probe (belt and braces; the marker guards). */
-export function cleanEnv(env: NodeJS.ProcessEnv, probeFile: string): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = { ...env };
-  delete out[PROBE_OPTIONS_ENV];
-  for (const key of Object.keys(out)) {
-    if (key.toUpperCase() !== 'NODE_OPTIONS') continue;
-    const forward = probeFile.replace(/\\/g, '/');
-    const cleaned = (out[key] ?? '')
-      .replace(/(^|\s)(?:--require|-r)\s+("(?:[^"\\]|\\.)*"|\S+)/g, (all, lead: string, arg: string) =>
-        arg.replace(/^"|"$/g, '').replace(/\\"/g, '"') === forward ? lead : all,
-      )
-      .replace(/\s+/g, ' ')
-      .trim();
-    if (cleaned) out[key] = cleaned;
-    else delete out[key];
-  }
-  return out;
-}
-
-/** What the watchdog needs to know; with `gc: 'always'`, GC pauses are recorded from now on. */
-export function prepareWatchdog(hb: Heartbeat, epochOffset: number, options: ResolvedOptions, script: string): WatchdogData {
-  if (options.gc === 'always') observeGc(hb.views, epochOffset);
-  return { sab: hb.sab, epochOffset, options, argv: process.argv.slice(), cwd: safeCwd(), probeFile: script, startedAtMs: performance.timeOrigin };
-}
-
-/**
- * The watchdog thread, running `script` with `data` under `marker` in its workerData (how the script
- * knows its role). Throws where workers are not allowed (the permission model).
- */
-export function spawnWatchdog(script: string, marker: string, data: WatchdogData, name: string): Worker {
-  return new Worker(script, {
-    workerData: { [marker]: data },
-    execArgv: [],
-    env: cleanEnv(process.env, script),
-    stdout: false,
-    stderr: false,
-    // The watchdog holds little: bound its heap so its footprint stays small.
-    resourceLimits: { maxOldGenerationSizeMb: 48 },
-    name,
-  } as ConstructorParameters<typeof Worker>[1]);
-}
 
 export function startMainProbe(o: ResolvedOptions, probeFile: string): void {
   const epochOffset = measureEpochOffset();
@@ -97,7 +49,7 @@ export function startMainProbe(o: ResolvedOptions, probeFile: string): void {
     thresholdMs: o.thresholdMs,
     lagIntervalMs: o.lagIntervalMs,
     inspectorOpen: inspector && !noInspector ? () => inspector.url() !== undefined : undefined,
-    onGcWatch: () => observeGc(hb.views, epochOffset),
+    onGcWatch: () => observeGc(hb.writer, epochOffset),
     onGap: (g) => {
       gapHook.onGap?.(g);
       collectVictims(g);
@@ -111,7 +63,7 @@ export function startMainProbe(o: ResolvedOptions, probeFile: string): void {
     // workers then register at the watchdog's next turn (within half a second)
   }
   // Read by collectVictims, which the heartbeat calls only from its first beat on (a timer, later).
-  const requests = new RequestLog(hb.views);
+  const requests = new RequestLog(hb.writer.views);
   installRequestContext(
     {
       onListening: (server, srv) => {
@@ -120,14 +72,14 @@ export function startMainProbe(o: ResolvedOptions, probeFile: string): void {
       },
       onRequest: (res) => {
         // A request to an idle (parked) server resumes the heartbeat at once, before its handler runs.
-        if (Atomics.load(hb.views.i32, I_PARKED) === 1) hb.unpark();
+        if (hb.writer.parked) hb.unpark();
         requests.note(res);
       },
     },
     o.requestContext,
-    hb.views.i32,
+    hb.writer.views.i32,
   );
-  installSnapshot(hb.views, { onBlocked: (beat, request) => requests.markBlocked(beat, request), wrapJsonParse: true });
+  installSnapshot(hb.writer, { onBlocked: (beat, request) => requests.markBlocked(beat, request), wrapNativeCalls: true });
   /**
    * After a stall, once the requests that queued up behind it have been read: who it held up. The
    * backlog is read over several loop turns (a queued connection is accepted in one turn and read in
@@ -135,7 +87,7 @@ export function startMainProbe(o: ResolvedOptions, probeFile: string): void {
    * poll found nothing left), looking every millisecond, for at most VICTIMS_WAIT_MS.
    */
   function collectVictims(g: GapRecord): void {
-    if (g.activeMs < hb.views.f64[F_THRESHOLD]) return void requests.discard(g.prevBeat);
+    if (g.activeMs < hb.writer.thresholdMs) return void requests.discard(g.prevBeat);
     requests.ensureOpen(g.prevBeat);
     const until = hrMs() + VICTIMS_WAIT_MS;
     let idle = performance.eventLoopUtilization().idle;
@@ -161,7 +113,7 @@ export function startMainProbe(o: ResolvedOptions, probeFile: string): void {
   };
   let worker: Worker;
   try {
-    worker = spawnWatchdog(probeFile, WATCHDOG_MARKER, data, 'stallscope-watchdog');
+    worker = spawnWatchdog(probeFile, WATCHDOG_MARKER, data, WATCHDOG_THREAD_NAME);
   } catch (e) {
     // Typically the permission model: no workers. Lag-only, from this thread.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -178,13 +130,13 @@ export function startMainProbe(o: ResolvedOptions, probeFile: string): void {
   });
   // The watchdog saw this thread busy while its heartbeat was parked.
   worker.on('message', (m: unknown) => {
-    if (m && typeof m === 'object' && (m as { type?: unknown }).type === 'unpark') hb.unpark();
+    if (isWatchdogToParent(m) && m.type === 'unpark') hb.unpark();
   });
   worker.unref();
   toWatchdog = (m) => {
     try {
       worker.postMessage(m);
-      wakeWatchdog(hb.sab);
+      hb.writer.wake();
     } catch {
       // the watchdog is gone
     }
@@ -195,23 +147,12 @@ export function startMainProbe(o: ResolvedOptions, probeFile: string): void {
     try {
       // A stall that ends in process.exit() still gets its exact end.
       hb.finalBeat();
-      const i32 = hb.views.i32;
-      Atomics.store(i32, I_EXIT, 1);
-      Atomics.notify(i32, I_EXIT);
-      Atomics.notify(i32, I_WAKE);
+      hb.writer.exit();
       // Wait only for a live watchdog that holds a session or a host connection; it answers in ~1 ms
       // (and disconnecting its session keeps Node from printing "Waiting for the debugger to disconnect").
-      if (alive && Atomics.load(i32, I_SESSION) === 1) Atomics.wait(i32, I_ACK, 0, EXIT_WAIT_MS);
+      if (alive) hb.writer.waitForWatchdog(EXIT_WAIT_MS);
     } catch {
       // never disturb the exit
     }
   });
-}
-
-function safeCwd(): string {
-  try {
-    return process.cwd();
-  } catch {
-    return '';
-  }
 }

@@ -1,24 +1,27 @@
 /**
- * Call sites of JSON.parse calls that block. V8 parses a string in C++ from start to end without
- * ever checking for interrupts, so the watchdog's look at the blocked thread runs only once the
- * parse has returned, and its stack shows whatever ran next: the probe would have to report the
- * stall without a culprit. So the probe wraps JSON.parse:
+ * Call sites of synchronous native calls that block where V8 cannot look. V8 runs the watchdog's
+ * look only at an interrupt check in JavaScript, so a call that stays in C++ from start to end
+ * delays it until the call has returned, and its stack then shows whatever ran next (the next
+ * line of the caller): the stall would get a wrong line or none. Two such calls are wrapped:
  *
- * - strings under BIG_TEXT go straight through (a length check: a parse of them cannot get near
- *   the lowest threshold);
- * - a bigger one is marked as in progress for its length, so a look that runs inside the wrapper
- *   (right after the parse returned) knows the stack below is the call site;
- * - one that took SLOW_MS or more leaves its call site (the stack captured as it returns) for the
- *   look that V8 runs at the next interrupt check, possibly only after the wrapper returned.
+ * - JSON.parse, which parses in C++ without interrupt checks; strings under BIG_TEXT go straight
+ *   through (a length check: a parse of them cannot get near the lowest threshold);
+ * - fs.readFileSync, whose utf8 path is one native call that returns straight to the caller (the
+ *   other paths loop in JavaScript, where a look lands inside readFileSync, on the right line).
  *
- * The wrapper is named `parse` and takes (text, reviver) like the original; an error the parse
- * throws has the wrapper's own line taken out of its stack, so the program's output stays the same.
+ * A wrapped call is marked as in progress, so a look that runs inside the wrapper (right after the
+ * call returned, at the wrapper's next function call) knows the stack below is the call site; one
+ * that took SLOW_MS or more leaves its call site (captured as it returns) for a look that V8 runs
+ * only after the wrapper returned.
+ *
+ * Each wrapper has the original's name and length and `this`; an error the call throws has the
+ * wrapper's own line taken out of its stack, so the program's output stays the same.
  */
 import type { Handler } from '../shared/protocol';
-import type { RawFrame } from './snapshot';
+import type { RawFrame } from './callSites';
 import { hrMs } from './clock';
 
-/** A parse of fewer characters takes well under the lowest threshold (~1 ms per MB on this machine). */
+/** A parse of fewer characters takes well under the lowest threshold (parsing runs at hundreds of MB a second). */
 export const BIG_TEXT = 256 * 1024;
 /** A parse this slow is worth a stack capture (the lowest threshold). */
 const SLOW_MS = 10;
@@ -50,30 +53,37 @@ export function slowCallEndedSince(sinceHr: number): NativeCall | undefined {
   return lastSlow && lastSlow.endHr >= sinceHr ? lastSlow : undefined;
 }
 
-const WRAPPED = Symbol.for('stallscope.jsonParseWrapped');
+/** `capture(fn)`: the raw frames below `fn` (the snapshot's own frame capture). */
+type Capture = (skip: (...a: never[]) => unknown) => RawFrame[];
+/** The handler running now (a request, a timer). */
+type Running = () => Handler | null;
+type Two = (this: unknown, a: unknown, b: unknown) => unknown;
 
-/** `capture(fn)`: the raw frames below `fn` (the snapshot's own frame capture); `running()`: the handler now. */
-export function wrapJsonParse(capture: (skip: (...a: never[]) => unknown) => RawFrame[], running: () => Handler | null = () => null): void {
-  const json = JSON as JSON & { [WRAPPED]?: boolean };
-  if (json[WRAPPED]) return;
-  type Reviver = (this: unknown, key: string, value: unknown) => unknown;
-  const original = JSON.parse as (this: unknown, text: string, reviver?: Reviver) => unknown;
+/**
+ * Replaces `holder[key]` (a function of two arguments) with a wrapper that marks `api` in progress
+ * when `watched(a, b)`, once per holder and key.
+ */
+function wrapSync(holder: object, key: string, api: string, watched: (a: unknown) => boolean, capture: Capture, running: Running): void {
+  const mark = Symbol.for(`stallscope.wrapped.${api}`);
+  const h = holder as Record<string | symbol, unknown>;
+  if (h[mark] || typeof h[key] !== 'function') return;
+  const original = h[key] as Two;
   // This module's file: the probe bundle, or the source under a test runner.
   const ownLine = `(${__filename}:`;
-  // A method (not an arrow) so `this` is JSON as in the original call: the engine's frame for the
-  // real parse then reads `at JSON.parse (<anonymous>)` exactly as without the probe.
+  // A method (not an arrow) so `this` is the holder as in the original call (JSON.parse's own frame
+  // then reads `at JSON.parse (<anonymous>)` exactly as without the probe), named as the original.
   const wrapper = {
-    parse(this: unknown, text: string, reviver?: Reviver): unknown {
+    [key](this: unknown, a: unknown, b: unknown): unknown {
       try {
-        if (typeof text !== 'string' || text.length < BIG_TEXT || inProgress) return original.call(this, text, reviver);
+        if (inProgress || !watched(a)) return original.call(this, a, b);
         const startHr = hrMs();
-        inProgress = 'JSON.parse';
+        inProgress = api;
         try {
-          return original.call(this, text, reviver);
+          return original.call(this, a, b);
         } finally {
           // Still marked in progress while recording: a look that runs in between sees the wrapper.
           const endHr = hrMs();
-          if (endHr - startHr >= SLOW_MS) lastSlow = { api: 'JSON.parse', startHr, endHr, frames: capture(wrapper.parse), handler: running() };
+          if (endHr - startHr >= SLOW_MS) lastSlow = { api, startHr, endHr, frames: capture(fn), handler: running() };
           inProgress = undefined;
         }
       } catch (e) {
@@ -81,8 +91,22 @@ export function wrapJsonParse(capture: (skip: (...a: never[]) => unknown) => Raw
       }
     },
   };
-  Object.defineProperty(JSON, 'parse', { value: wrapper.parse, writable: true, configurable: true, enumerable: false });
-  Object.defineProperty(json, WRAPPED, { value: true });
+  const fn = wrapper[key] as Two;
+  const enumerable = Object.getOwnPropertyDescriptor(holder, key)?.enumerable ?? false;
+  Object.defineProperty(holder, key, { value: fn, writable: true, configurable: true, enumerable });
+  Object.defineProperty(holder, mark, { value: true });
+}
+
+/** JSON.parse, for strings of BIG_TEXT characters or more. */
+export function wrapJsonParse(capture: Capture, running: Running = () => null): void {
+  wrapSync(JSON, 'parse', 'JSON.parse', (text) => typeof text === 'string' && text.length >= BIG_TEXT, capture, running);
+}
+
+/** fs.readFileSync, every call (it costs a file open and read; the wrapper two clock reads). */
+export function wrapReadFileSync(capture: Capture, running: Running = () => null): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const fs = require('node:fs') as object;
+  wrapSync(fs, 'readFileSync', 'readFileSync', () => true, capture, running);
 }
 
 function withoutOwnFrame(e: unknown, ownLine: string): unknown {

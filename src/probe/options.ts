@@ -2,7 +2,10 @@
  * The probe's options, read once from STALLSCOPE_OPTIONS and normalised. A malformed value never
  * throws: it makes the probe inert (no url = nowhere to report = do nothing).
  */
-import { DEFAULT_THRESHOLD_MS, MAX_THRESHOLD_MS, MIN_THRESHOLD_MS, PROBE_OPTIONS_ENV, type GcMode, type ProbeOptions, type RequestContextMode } from '../shared/protocol';
+import { PROBE_OPTIONS_ENV, clampThreshold, type GcMode, type ProbeOptions, type RequestContextMode } from '../shared/protocol/options';
+
+// The threshold rule has one home, shared with the host; the probe's modules import it from here.
+export { clampThreshold };
 
 /** worker_threads environment-data key under which the main thread passes its options to workers. */
 export const OPTIONS_ENV_DATA = 'stallscope.options';
@@ -18,11 +21,6 @@ export interface ResolvedOptions {
   heartbeatMs: number;
   requestContext: RequestContextMode;
   gc: GcMode;
-}
-
-export function clampThreshold(ms: unknown): number {
-  const n = typeof ms === 'number' && Number.isFinite(ms) ? ms : DEFAULT_THRESHOLD_MS;
-  return Math.min(MAX_THRESHOLD_MS, Math.max(MIN_THRESHOLD_MS, n));
 }
 
 /** 10 ms by default; a fifth of the threshold when the threshold is low, so a 10 ms threshold still sees 5 beats. */

@@ -1,7 +1,10 @@
 /**
- * Debugger pauses per thread. A loop stopped at a breakpoint is not a stall: stalls that overlap a
- * pause are dropped (or, if already announced, ended where the pause began).
+ * The debugger pauses of one watched thread, as its inspector reports them (on the probe's hr
+ * clock). Whether a busy time was a stall once they are taken out is the shared rule in
+ * shared/pauses.ts, the same one the extension applies to the debug adapter's pauses.
  */
+import { outsidePauses, overlapsPause, type BusyRemainder } from '../shared/pauses';
+
 export interface PauseSpan {
   seq: number;
   startHr: number;
@@ -11,7 +14,7 @@ export interface PauseSpan {
 
 const KEEP = 64;
 
-export class PauseTracker {
+export class ThreadPauses {
   private readonly spans: PauseSpan[] = [];
   private seq = 0;
 
@@ -36,8 +39,14 @@ export class PauseTracker {
     return last;
   }
 
-  /** The first pause overlapping [fromHr, toHr], if any. */
+  /** The first pause overlapping [fromHr, toHr], if any (an open one lasts until now). */
   overlapping(fromHr: number, toHr: number): PauseSpan | undefined {
-    return this.spans.find((s) => s.startHr <= toHr && (s.endHr === null || s.endHr >= fromHr));
+    return this.spans.find((s) => overlapsPause(fromHr, toHr, { startMs: s.startHr, endMs: s.endHr }));
+  }
+
+  /** What of the busy time [fromHr, toHr] is still a stall once the pauses are taken out (see outsidePauses). */
+  remainder(fromHr: number, toHr: number, thresholdMs: number, nowHr: number): BusyRemainder | undefined {
+    const spans = this.spans.map((s) => ({ startMs: s.startHr, endMs: s.endHr }));
+    return outsidePauses(fromHr, toHr, spans, thresholdMs, nowHr);
   }
 }

@@ -10,13 +10,20 @@
  *
  * On Node before 24 AsyncLocalStorage turns on async_hooks and V8's promise hooks for the whole
  * process: measured on a hello-world server, +0.8 µs CPU per request and +13 MB RSS, paid whether
- * anything blocks or not. So by default (`on-demand`) it is entered only once it is needed: after a
- * stall on this thread in the user's code that ran outside any request's synchronous handler (the
- * watchdog judges it and sets I_TRACK in the thread's heartbeat; a request reads it with one load).
- * That stall is named only as far as its async resource tells (a timer; nothing for a promise
- * continuation, which without hooks runs in no resource at all); the ones after it by their request.
- * `always` tracks from the first request (the VS Code extension and `stallscope check` use it: there
- * the exact label matters more than a microsecond).
+ * anything blocks or not, and about 90 ns more per `await`. So by default (`on-demand`) it is entered
+ * only once it is needed: after a stall on this thread in the user's code that ran outside any
+ * request's synchronous handler (the watchdog judges it and sets I_TRACK in the thread's heartbeat; a
+ * request reads it with one load). That stall is named only as far as its async resource tells (a
+ * timer; nothing for a promise continuation, which without hooks runs in no resource at all); the
+ * ones after it by their request. `always` tracks from the first request (the VS Code extension and
+ * `stallscope check` use it: there the exact label matters more than a microsecond). Two cases track
+ * from the first request in `on-demand` too: where AsyncLocalStorage needs no hooks
+ * (AsyncContextFrame, below), and a NestJS program (seen when its server listens), whose handlers
+ * all run after awaits (guards, pipes, interceptors), so that without tracking not even its first
+ * stall would be named.
+ *
+ * The label is the framework's route when one routed the request (`GET /users/:id`, see routes/),
+ * read from the request only when a stall asks.
  *
  * The wrapper goes on net.Server.prototype, which http.Server, https.Server (via tls.Server) and
  * http2's compatibility servers all inherit `emit` through: one patch covers them all, and the
@@ -25,28 +32,30 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Server as NetServer } from 'node:net';
-import { httpRequestLabel, type ListeningServer, type RequestContextMode } from '../shared/protocol';
-import { I_TRACK } from './heartbeat';
+import type { ListeningServer, RequestContextMode } from '../shared/protocol';
+import { I_TRACK } from './heartbeatLayout';
+import { discoverFrameworks, installRouteHooks, type RequestLike } from './routes';
 
-export interface RequestLike {
-  method?: string;
-  url?: string;
-}
+export type { RequestLike } from './routes';
+/** `GET /users/:id` (route and path beside it) when the framework's route is known, else `GET /users/42`. */
+export { httpHandler as requestHandler, httpLabel as requestLabel } from './routes';
 
 const requestStore = new AsyncLocalStorage<RequestLike>();
+/**
+ * Where AsyncLocalStorage runs on V8's continuation data (AsyncContextFrame: Node 24, Node 22 with
+ * --experimental-async-context-frame) it turns on no hooks: carrying a request costs about what
+ * run() itself costs, so requests are tracked from the first one. The hooks-based class has
+ * `_propagate`, which the frame-based one does not.
+ */
+const ALS_WITHOUT_HOOKS = typeof (AsyncLocalStorage.prototype as unknown as { _propagate?: unknown })._propagate !== 'function';
 /** The request whose 'request' event is being emitted right now (synchronously, on this thread). */
 let emitting: RequestLike | undefined;
-/** Requests are carried across awaits from now on. */
+/** Requests are carried across awaits (AsyncLocalStorage) from now on. */
 let tracking = false;
 /** The thread's heartbeat Int32 view, where the watchdog asks for tracking (I_TRACK). */
 let trackFlag: Int32Array | undefined;
 
 const PATCHED = Symbol.for('stallscope.emitPatched');
-/** `GET /path` without the query string: the protocol's one definition, shared with `stallscope check`. */
-export function requestLabel(req: RequestLike): string {
-  return httpRequestLabel(req.method, req.url);
-}
-
 /** The request the running code belongs to, as far as it can be told right now. */
 export function currentRequest(): RequestLike | undefined {
   return emitting ?? (tracking ? requestStore.getStore() : undefined);
@@ -64,8 +73,9 @@ export interface RequestContextHooks {
 
 /** `flags`: the thread's heartbeat Int32 view (I_TRACK: the watchdog asks for tracking). */
 export function installRequestContext(hooks: RequestContextHooks, mode: RequestContextMode = 'on-demand', flags?: Int32Array): void {
-  if (mode === 'always') tracking = true;
+  if (mode === 'always' || ALS_WITHOUT_HOOKS) tracking = true;
   trackFlag = flags;
+  installRouteHooks();
   const target = NetServer.prototype as unknown as { emit: Emit; [PATCHED]?: boolean };
   if (Object.prototype.hasOwnProperty.call(target, PATCHED)) return;
   const original = target.emit;
@@ -75,7 +85,10 @@ export function installRequestContext(hooks: RequestContextHooks, mode: RequestC
   // carries exactly (req, res).
   const patched: RequestEmit = function (this: unknown, event, req, res) {
     if (event !== 'request') {
-      if (event === 'listening') reportListening(this, hooks.onListening);
+      if (event === 'listening') {
+        reportListening(this, hooks.onListening);
+        if (discoverFrameworks(currentRequest)) tracking = true;
+      }
       // eslint-disable-next-line prefer-rest-params
       return Reflect.apply(original, this, arguments) as boolean;
     }

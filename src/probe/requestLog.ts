@@ -19,9 +19,9 @@
  * noted per stall: a stall that held up more is told as at least that many.
  */
 import type { Victim, VictimState } from '../shared/protocol';
-import { httpRequestLabel } from '../shared/protocol';
 import { hrMs } from './clock';
-import { F_BEAT, F_STALLED_BEAT, type HeartbeatViews } from './heartbeat';
+import { F_BEAT, F_STALLED_BEAT, type HeartbeatViews } from './heartbeatLayout';
+import { httpLabel, type RequestLike } from './routes';
 
 export const MAX_QUEUED = 1024;
 /** Labels kept per stall; the rest are folded into one entry. */
@@ -32,7 +32,7 @@ const MIN_DELAY_MS = 1;
 
 interface ResponseLike {
   writableEnded?: boolean;
-  req?: { method?: unknown; url?: unknown };
+  req?: RequestLike;
 }
 
 interface ConnectionsList {
@@ -142,7 +142,7 @@ export class RequestLog {
     this.open.splice(0, i + 1);
     const groups = new Map<string, Required<Victim>>();
     const add = (res: ResponseLike, state: VictimState, delayedMs: number): void => {
-      let label = httpRequestLabel(res.req?.method, res.req?.url);
+      let label = httpLabel(res.req ?? {});
       let g = groups.get(`${state} ${label}`);
       if (!g && groups.size >= MAX_LABELS) {
         label = OTHER_LABEL;

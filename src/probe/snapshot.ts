@@ -8,32 +8,19 @@
 import { executionAsyncId, executionAsyncResource } from 'node:async_hooks';
 import { threadId } from 'node:worker_threads';
 import type { Handler } from '../shared/protocol';
-import { MAX_STACK_FRAMES } from '../shared/protocol';
+import { CAPTURE_FN_NAME, rawFrames, safe, type RawFrame } from './callSites';
 import { hrMs } from './clock';
-import { F_BEAT, type HeartbeatViews } from './heartbeat';
-import { nativeInProgress, slowCallEndedSince, wrapJsonParse } from './nativeCalls';
-import { currentRequest, requestLabel, type RequestLike } from './requestContext';
+import type { HeartbeatWriter } from './heartbeatWriter';
+import { nativeInProgress, slowCallEndedSince, wrapJsonParse, wrapReadFileSync } from './nativeCalls';
+import { currentRequest, requestHandler, type RequestLike } from './requestContext';
+import { keepInlineMaps, mapWithRuntime } from './runtimeMaps';
 import { readSchedstat } from './threadState';
 
 export const SNAPSHOT_KEY = 'stallscope.snapshot';
 /** A look waiting on a call V8 cannot interrupt runs at the first interrupt check after it: within this. */
 const NATIVE_LOOK_MS = 2;
-/** The wrapper the watchdog passes to callFunctionOn; its frame is dropped by name. */
-export const CAPTURE_FN_NAME = 'stallscopeCapture';
 export const CAPTURE_DECLARATION = `function ${CAPTURE_FN_NAME}(beat){return this(beat)}`;
 export const SNAPSHOT_EXPRESSION = snapshotExpression();
-
-/** One call site as V8 gave it (1-based line/column); `file` may be a file:// URL or empty for builtins. */
-export interface RawFrame {
-  fn: string;
-  file: string;
-  line: number;
-  column: number;
-  /** Receiver type and the property the function was called as (`zlib.gzipSync` -> method `gzipSync`). */
-  type: string;
-  method: string;
-  async: boolean;
-}
 
 export interface SnapshotResult {
   /** hr ms when the snapshot ran on the blocked thread. */
@@ -51,60 +38,6 @@ export interface SnapshotResult {
    * went on after the look and makes a late look seem prompt.
    */
   runqueueMs?: number;
-}
-
-interface CallSiteLike {
-  getFunctionName(): string | null;
-  getMethodName(): string | null;
-  getTypeName(): string | null;
-  getFileName(): string | null | undefined;
-  getScriptNameOrSourceURL?(): string | null | undefined;
-  getLineNumber(): number | null;
-  getColumnNumber(): number | null;
-  isAsync?(): boolean;
-  isToplevel?(): boolean;
-}
-
-function safe<T>(f: () => T, fallback: T): T {
-  try {
-    return f();
-  } catch {
-    return fallback;
-  }
-}
-
-export function rawFrames(skip: (...a: never[]) => unknown): RawFrame[] {
-  const E = Error as ErrorConstructor & { prepareStackTrace?: unknown; stackTraceLimit: number };
-  const savedPrepare = E.prepareStackTrace;
-  const savedLimit = E.stackTraceLimit;
-  const holder: { stack?: unknown } = {};
-  try {
-    // A user's (or source-map-support's) prepareStackTrace must not see our capture: replace it for this one call.
-    E.prepareStackTrace = (_e: unknown, cs: CallSiteLike[]) => cs;
-    E.stackTraceLimit = MAX_STACK_FRAMES + 4;
-    Error.captureStackTrace(holder, skip);
-    const cs = holder.stack as CallSiteLike[] | undefined;
-    if (!Array.isArray(cs)) return [];
-    const out: RawFrame[] = [];
-    for (const c of cs) {
-      const fn = safe(() => c.getFunctionName(), null) ?? '';
-      if (fn === CAPTURE_FN_NAME) continue;
-      out.push({
-        fn,
-        file: safe(() => c.getFileName() ?? c.getScriptNameOrSourceURL?.() ?? '', '') ?? '',
-        line: safe(() => c.getLineNumber(), null) ?? 0,
-        column: safe(() => c.getColumnNumber(), null) ?? 0,
-        type: safe(() => (c.isToplevel?.() ? '' : c.getTypeName()), null) ?? '',
-        method: safe(() => c.getMethodName(), null) ?? '',
-        async: safe(() => c.isAsync?.() ?? false, false),
-      });
-      if (out.length >= MAX_STACK_FRAMES) break;
-    }
-    return out;
-  } finally {
-    E.prepareStackTrace = savedPrepare;
-    E.stackTraceLimit = savedLimit;
-  }
 }
 
 const RESOURCE_HANDLERS: Record<string, Handler> = {
@@ -137,7 +70,7 @@ const RESOURCE_HANDLERS: Record<string, Handler> = {
 
 /** What was running, from the request it belongs to or the current async resource. */
 export function currentHandler(req = runningRequest()): Handler | null {
-  if (req) return { kind: 'http', label: requestLabel(req) };
+  if (req) return requestHandler(req);
   const r = executionAsyncResource() as { constructor?: { name?: string }; _repeat?: unknown } | undefined;
   const id = executionAsyncId();
   if (id === 1) return { kind: 'main', label: 'main module' };
@@ -168,19 +101,24 @@ export interface SnapshotOptions {
   key?: string;
   /** Called on top of the blocked stack (not stale) with the stall's beat and the request running, if any. */
   onBlocked?: (beat: number, request: unknown) => void;
-  /** Wrap JSON.parse to know its call site when it blocks (see nativeCalls.ts): in the user's threads. */
-  wrapJsonParse?: boolean;
+  /** Wrap JSON.parse and fs.readFileSync to know their call sites when they block (see nativeCalls.ts): in the user's threads. */
+  wrapNativeCalls?: boolean;
 }
 
 /** Installs the snapshot function on this thread's global (non-enumerable, once per key). */
-export function installSnapshot(hb: HeartbeatViews, o: SnapshotOptions = {}): void {
+export function installSnapshot(hb: HeartbeatWriter, o: SnapshotOptions = {}): void {
   const key = Symbol.for(o.key ?? SNAPSHOT_KEY);
   if (Object.prototype.hasOwnProperty.call(globalThis, key)) return;
   const onBlocked = o.onBlocked;
-  if (o.wrapJsonParse) safe(() => wrapJsonParse(rawFrames, () => safe(() => currentHandler(), null)), undefined);
+  safe(keepInlineMaps, undefined);
+  if (o.wrapNativeCalls) {
+    const running = (): Handler | null => safe(() => currentHandler(), null);
+    safe(() => wrapJsonParse(rawFrames, running), undefined);
+    safe(() => wrapReadFileSync(rawFrames, running), undefined);
+  }
   function stallscopeSnapshot(beat?: number): SnapshotResult {
     const t = hrMs();
-    if (typeof beat === 'number' && hb.f64[F_BEAT] !== beat) {
+    if (typeof beat === 'number' && hb.beat !== beat) {
       return { t, threadId, stale: true, frames: [], handler: null };
     }
     const req = safe(runningRequest, undefined);
@@ -191,8 +129,8 @@ export function installSnapshot(hb: HeartbeatViews, o: SnapshotOptions = {}): vo
     const slow = inCall || typeof beat !== 'number' ? undefined : slowCallEndedSince(beat);
     const runqueueMs = threadId === 0 ? readSchedstat(process.pid)?.runqueueMs : undefined;
     const sched = runqueueMs === undefined ? {} : { runqueueMs };
-    if (slow && t - slow.endHr <= NATIVE_LOOK_MS) return { t, threadId, stale: false, frames: slow.frames, handler: slow.handler, native: slow.api, ...sched };
-    return { t, threadId, stale: false, frames: rawFrames(stallscopeSnapshot), handler, ...(inCall ? { native: inCall } : {}), ...sched };
+    if (slow && t - slow.endHr <= NATIVE_LOOK_MS) return { t, threadId, stale: false, frames: mapWithRuntime(slow.frames), handler: slow.handler, native: slow.api, ...sched };
+    return { t, threadId, stale: false, frames: mapWithRuntime(rawFrames(stallscopeSnapshot)), handler, ...(inCall ? { native: inCall } : {}), ...sched };
   }
   Object.defineProperty(globalThis, key, { value: stallscopeSnapshot, enumerable: false, configurable: true, writable: false });
 }

@@ -11,6 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping';
 import type { SourceLocation } from '../shared/protocol';
 import type { LocationResolver } from './frames';
+import { SourceText } from './sourceText';
 
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
 const MAX_CACHED = 500;
@@ -19,6 +20,7 @@ export class SourceMapResolver implements LocationResolver {
   private readonly maps = new Map<string, TraceMap | null>();
   /** Maps that failed to load, for the notice the watchdog may send once. */
   readonly failures: string[] = [];
+  private readonly text = new SourceText();
 
   constructor(private readonly cwd: string) {}
 
@@ -32,6 +34,10 @@ export class SourceMapResolver implements LocationResolver {
     } catch {
       return undefined;
     }
+  }
+
+  calleeAt(loc: SourceLocation): string | undefined {
+    return this.text.identifierAt(loc.file, loc.line, loc.column);
   }
 
   private sourcePath(source: string): string {

@@ -5,7 +5,7 @@
  */
 import { threadId } from 'node:worker_threads';
 import { measureEpochOffset } from './clock';
-import { I_EXIT, observeGc, startHeartbeat, type Heartbeat } from './heartbeat';
+import { observeGc, startHeartbeat, type Heartbeat } from './heartbeat';
 import type { ResolvedOptions } from './options';
 import { installRequestContext } from './requestContext';
 import { installSnapshot } from './snapshot';
@@ -17,17 +17,17 @@ export function startThreadProbe(o: ResolvedOptions): void {
     heartbeatMs: o.heartbeatMs,
     thresholdMs: o.thresholdMs,
     lagIntervalMs: o.lagIntervalMs,
-    onGcWatch: () => observeGc(hb.views, epochOffset),
+    onGcWatch: () => observeGc(hb.writer, epochOffset),
   });
-  installSnapshot(hb.views, { wrapJsonParse: true });
-  if (o.gc === 'always') observeGc(hb.views, epochOffset);
+  installSnapshot(hb.writer, { wrapNativeCalls: true });
+  if (o.gc === 'always') observeGc(hb.writer, epochOffset);
   const post = announceThread(threadId, hb.sab);
-  installRequestContext({ onListening: (server) => post({ type: 'listening', server }) }, o.requestContext, hb.views.i32);
+  installRequestContext({ onListening: (server) => post({ type: 'listening', server }) }, o.requestContext, hb.writer.views.i32);
   process.on('exit', () => {
     try {
       hb.finalBeat();
       // The watchdog must not take a finished thread's silent heartbeat for a stall.
-      Atomics.store(hb.views.i32, I_EXIT, 1);
+      hb.writer.exit();
     } catch {
       // ignore
     }

@@ -1,8 +1,8 @@
 /**
  * What the kernel says about a thread of ours (Linux /proc/self/task/<tid>/schedstat: time on a
  * CPU and time runnable but waiting for one). Elsewhere: nothing, and the watchdog falls back to
- * wall time and to an always-running heartbeat. The files stay open: a pread costs ~2-7 µs in a
- * loop where an open+read+close costs 20-150 µs.
+ * wall time and to an always-running heartbeat. The files stay open: a pread from offset 0 costs a
+ * fraction of an open+read+close.
  *
  * It tells the watchdog:
  * - whether a late snapshot was late because the thread sat in a call V8 cannot interrupt (its own
@@ -68,8 +68,7 @@ let syscallBroken = process.platform !== 'linux' || !epollCalls;
  * Where a thread of ours sleeps, from /proc/self/task/<tid>/syscall ("<nr> <args in hex> <sp> <pc>",
  * "running", or "-1 <sp> <pc>" when stopped outside a call): the epoll descriptor it waits on, or
  * -1 when it runs or sleeps anywhere else (Atomics.wait, a sync read, a sync sleep); undefined when
- * the kernel does not say (another OS or architecture). One pread: ~45 µs right after a wake-up on
- * this VM, as much as the schedstat read.
+ * the kernel does not say (another OS or architecture). One pread, as for the schedstat.
  */
 export function epollWaitFd(tid: number): number | undefined {
   if (syscallBroken) return undefined;

@@ -6,19 +6,19 @@
  */
 import { BroadcastChannel, getEnvironmentData } from 'node:worker_threads';
 import type { ListeningServer } from '../shared/protocol';
-import { I_WAKE, views } from './heartbeat';
+import { HeartbeatWriter } from './heartbeatWriter';
 
 export const THREADS_CHANNEL = 'stallscope.threads.v1';
 /** Environment-data key of the main thread's heartbeat SAB: every thread can wake the watchdog with it. */
 export const WAKE_ENV_DATA = 'stallscope.wake';
 
 /**
- * The watchdog may be dozing in Atomics.wait rather than in its event loop (see Watchdog.doze): a
+ * The watchdog may be dozing in Atomics.wait rather than in its event loop (see scheduler.ts): a
  * message for it would then wait up to half a second. A notify on the main thread's SAB wakes it.
  */
 export function wakeWatchdog(sab: SharedArrayBuffer | undefined = wakeSab()): void {
   try {
-    if (sab) Atomics.notify(views(sab).i32, I_WAKE);
+    if (sab) new HeartbeatWriter(sab).wake();
   } catch {
     // waking is an optimisation of latency only
   }

@@ -13,10 +13,12 @@ import WebSocket from 'ws';
 import {
   CloseCode,
   MAX_FRAME_BYTES,
+  helloMessage,
   isHostToProbe,
   type HelloMessage,
   type HostToProbe,
-  type ProbeToHost,
+  type ProbeMode,
+  type ProbeData,
 } from '../shared/protocol';
 
 export type TransportState = 'connecting' | 'open' | 'waiting' | 'quiet';
@@ -34,7 +36,7 @@ export interface TransportOptions {
 }
 
 const REFUSALS = new Set<number>(Object.values(CloseCode));
-type Outgoing = Exclude<ProbeToHost, HelloMessage>;
+type Outgoing = ProbeData;
 
 export class Transport {
   private ws: WebSocket | undefined;
@@ -208,4 +210,23 @@ export class Transport {
     this.retryTimer = setTimeout(() => this.connect(), delay);
     this.retryTimer.unref();
   }
+}
+
+/** This Node process's hello (the one builder for the watchdog and lag-only mode). */
+export function nodeHello(
+  o: { token: string; sessionId?: string | undefined },
+  d: { argv: readonly string[]; cwd: string; startedAtMs: number },
+  mode: ProbeMode,
+): HelloMessage {
+  return helloMessage({
+    token: o.token,
+    ...(o.sessionId ? { sessionId: o.sessionId } : {}),
+    pid: process.pid,
+    ppid: process.ppid,
+    argv: d.argv,
+    cwd: d.cwd,
+    runtime: { name: 'node', version: process.versions.node },
+    mode,
+    startedAtMs: d.startedAtMs,
+  });
 }

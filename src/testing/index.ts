@@ -11,7 +11,8 @@
 import { isMainThread, workerData } from 'node:worker_threads';
 import type { Stall } from '../shared/protocol';
 import { DEFAULT_THRESHOLD_MS } from '../shared/protocol';
-import { runWatchdog, type WatchdogData } from '../probe/watchdog';
+import { runWatchdog } from '../probe/watchdog';
+import type { WatchdogData } from '../probe/watchdogSpawn';
 import { StallMonitor, TESTING_MARKER } from './stallMonitor';
 
 export type { Stall };

@@ -9,11 +9,10 @@ import type { Worker } from 'node:worker_threads';
 import type { Stall } from '../shared/protocol';
 import { isStall } from '../shared/protocol';
 import { measureEpochOffset } from '../probe/clock';
-import { F_HEARTBEAT, F_THRESHOLD, startHeartbeat, type Heartbeat } from '../probe/heartbeat';
-import { prepareWatchdog, spawnWatchdog } from '../probe/mainProbe';
+import { startHeartbeat, type Heartbeat } from '../probe/heartbeat';
 import { clampThreshold, heartbeatFor, resolveOptions, type ResolvedOptions } from '../probe/options';
 import { installSnapshot } from '../probe/snapshot';
-import type { MainToWatchdog, WatchdogData, WatchdogToParent } from '../probe/watchdog';
+import { isWatchdogToParent, prepareWatchdog, spawnWatchdog, type MainToWatchdog, type WatchdogData } from '../probe/watchdogSpawn';
 
 export const TESTING_MARKER = 'stallscope.testing.watchdog.v1';
 const SNAPSHOT_KEY = 'stallscope.testing.snapshot';
@@ -45,11 +44,11 @@ export class StallMonitor {
     const options: ResolvedOptions = { ...resolveOptions(undefined), gc: 'always' };
     const epochOffset = measureEpochOffset();
     const hb = startHeartbeat({ heartbeatMs: options.heartbeatMs, thresholdMs: options.thresholdMs, lagIntervalMs: options.lagIntervalMs });
-    installSnapshot(hb.views, { key: SNAPSHOT_KEY });
+    installSnapshot(hb.writer, { key: SNAPSHOT_KEY });
     const data: WatchdogData = { ...prepareWatchdog(hb, epochOffset, options, script), inProcess: { snapshotKey: SNAPSHOT_KEY } };
     let worker: Worker | undefined;
     try {
-      worker = spawnWatchdog(script, TESTING_MARKER, data, 'stallscope-testing');
+      worker = spawnWatchdog(script, TESTING_MARKER, data, 'Stallscope measureStalls (not your code)');
     } catch {
       worker = undefined; // no workers allowed (permission model): nothing can be measured from here
     }
@@ -59,11 +58,11 @@ export class StallMonitor {
       const timer = setTimeout(resolve, READY_TIMEOUT_MS);
       worker.on('message', (m: unknown) => {
         if (isStall((m as { stall?: unknown })?.stall)) monitor.onStall((m as { stall: Stall }).stall);
-        const w = m as WatchdogToParent;
-        if (w?.type === 'ready') {
+        if (!isWatchdogToParent(m)) return;
+        if (m.type === 'ready') {
           clearTimeout(timer);
           resolve();
-        } else if (w?.type === 'flushed') monitor.flushes.get(w.id)?.();
+        } else if (m.type === 'flushed') monitor.flushes.get(m.id)?.();
       });
       worker.on('error', () => {
         monitor.alive = false;
@@ -91,10 +90,9 @@ export class StallMonitor {
    */
   async configure(thresholdMs: number): Promise<void> {
     const t = clampThreshold(thresholdMs);
-    if (this.hb.views.f64[F_THRESHOLD] === t && this.configured) return;
+    if (this.hb.writer.thresholdMs === t && this.configured) return;
     this.configured = true;
-    this.hb.views.f64[F_THRESHOLD] = t;
-    this.hb.views.f64[F_HEARTBEAT] = heartbeatFor(t);
+    this.hb.writer.configure(t, heartbeatFor(t));
     this.post({ type: 'configure', thresholdMs: t });
     await this.flush(); // a round trip: messages are handled in order
   }
@@ -107,7 +105,7 @@ export class StallMonitor {
   async flush(): Promise<void> {
     if (!this.available) return;
     // Two heartbeats: a stall that ended just now has its closing beat recorded.
-    await new Promise((r) => setTimeout(r, 2 * this.hb.views.f64[F_HEARTBEAT] + 1));
+    await new Promise((r) => setTimeout(r, 2 * this.hb.writer.periodMs + 1));
     const id = this.nextFlush++;
     this.worker?.ref();
     await new Promise<void>((resolve) => {

@@ -6,7 +6,8 @@
  * serializer brings the panel back after a window reload.
  */
 import * as vscode from 'vscode';
-import { isWebviewToHost, assertNever, type CheckView, type HostToWebview, type TimelineState, type WebviewToHost } from '../shared/protocol';
+import { isWebviewToHost, type CheckView, type HostToWebview, type TimelineState, type WebviewToHost } from '../shared/protocol/webviewMessages';
+import { assertNever } from '../shared/guards';
 import type { Recording } from '../core/recording';
 import { TIMELINE_VIEW_TYPE } from '../host/contributions';
 import type { CheckDisplay } from '../host/endpointCheck';
@@ -18,6 +19,7 @@ export interface TimelineActions {
   saveRecording(): Promise<unknown>;
   openRecording(): Promise<unknown>;
   clear(): void;
+  exportHtml(): Promise<unknown>;
 }
 
 export class TimelinePanel implements vscode.WebviewPanelSerializer, vscode.Disposable, CheckDisplay {
@@ -26,6 +28,8 @@ export class TimelinePanel implements vscode.WebviewPanelSerializer, vscode.Disp
   private readonly checks = new WeakMap<Recording, CheckView>();
   /** The page of the current panel said `ready` and is visible: deltas may flow. */
   private ready = false;
+  /** A stall to select once the page is ready. */
+  private pendingFocus: string | undefined;
   private readonly unfollow: () => void;
 
   constructor(
@@ -46,12 +50,25 @@ export class TimelinePanel implements vscode.WebviewPanelSerializer, vscode.Disp
     });
   }
 
+  /** The endpoint check shown with `recording`, if any. */
+  checkOf(recording: Recording): CheckView | undefined {
+    return this.checks.get(recording);
+  }
+
   /** Shows the check's progress or verdicts next to the stalls of `recording` (opening the panel). */
   showCheck(recording: Recording, view: CheckView): void {
     this.checks.set(recording, view);
     if (this.hub.current !== recording) return;
     if (!this.panel) this.show();
     else this.postCheck();
+  }
+
+  /** Selects a stall in the timeline and brings it into view, opening the timeline if `open`. */
+  focusStall(stallId: string, open: boolean): void {
+    if (!this.panel && !open) return;
+    if (this.ready) this.post({ type: 'focusStall', stallId });
+    else this.pendingFocus = stallId;
+    if (!this.panel) this.show();
   }
 
   /** The column the panel is in, if it is open. */
@@ -133,6 +150,8 @@ export class TimelinePanel implements vscode.WebviewPanelSerializer, vscode.Disp
         this.ready = true;
         this.post({ type: 'reset', state: this.state() });
         this.postCheck();
+        if (this.pendingFocus) this.post({ type: 'focusStall', stallId: this.pendingFocus });
+        this.pendingFocus = undefined;
         return;
       case 'revealFrame':
         void this.actions.revealFrame(msg.stallId, msg.frameIndex);
@@ -145,6 +164,9 @@ export class TimelinePanel implements vscode.WebviewPanelSerializer, vscode.Disp
         return;
       case 'clear':
         this.actions.clear();
+        return;
+      case 'exportHtml':
+        void this.actions.exportHtml();
         return;
       default:
         assertNever(msg, 'webview message');

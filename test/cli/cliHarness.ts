@@ -40,6 +40,8 @@ export interface CliRun {
   done: Promise<CliResult>;
   /** Resolves when stdout has shown `re`. */
   waitForStdout(re: RegExp, timeoutMs?: number): Promise<void>;
+  /** stdout so far. */
+  stdoutText(): string;
 }
 
 export function startCli(args: string[], o: { input?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string } = {}): CliRun {
@@ -72,7 +74,7 @@ export function startCli(args: string[], o: { input?: string | Buffer; env?: Nod
       waiters.push(check);
       check();
     });
-  return { child, done, waitForStdout };
+  return { child, done, waitForStdout, stdoutText: () => Buffer.concat(out).toString() };
 }
 
 export function runCli(args: string[], o: { input?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {

@@ -18,7 +18,7 @@ const ROOT = path.resolve(__dirname, '../..');
  * exactly these files, so a file missing from the package fails here, and a rebuild of dist/
  * during the run cannot change the extension under test.
  */
-const SHIPPED = ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/extension.js', 'dist/probe.js', 'dist/checkWorker.js', 'dist/webview.js', 'dist/timeline.css', 'media'];
+const SHIPPED = ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'dist/extension.js', 'dist/probe.js', 'dist/checkWorker.js', 'dist/webview.js', 'dist/timeline.css', 'dist/python', 'docs/timeline-in-vscode.png', 'media'];
 const OUT = path.join(ROOT, 'out/integration');
 const SHOTS = path.join(ROOT, 'out/screenshots');
 /** Tests the suite must report; fewer means it stopped early or lost some. */
@@ -33,7 +33,7 @@ test('Stallscope in real VS Code (code-server + headless Chromium)', { timeout: 
   }
   fs.rmSync(OUT, { recursive: true, force: true });
   await esbuild.build({
-    entryPoints: [path.join(__dirname, 'suite/index.ts'), path.join(__dirname, 'suite/stallscope.test.ts')],
+    entryPoints: [path.join(__dirname, 'suite/index.ts'), path.join(__dirname, 'suite/stallscope.test.ts'), path.join(__dirname, 'suite/findability.test.ts')],
     outdir: OUT,
     bundle: true,
     platform: 'node',

@@ -10,10 +10,11 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'no
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { ProbeFeed } from '../../src/core/probeFeed';
 import { ProbeServer, type ProbeConnection, type RefusalKind } from '../../src/core/probeServer';
 import { withProbe, type Env } from '../../src/core/probeEnv';
 import { Recording } from '../../src/core/recording';
-import type { ProbeOptions, ProbeToHost, Stall } from '../../src/shared/protocol';
+import type { ProbeData, ProbeOptions, Stall } from '../../src/shared/protocol';
 
 export const ROOT = resolve(__dirname, '..', '..');
 export const PROBE = join(ROOT, 'dist', 'probe.js');
@@ -34,7 +35,7 @@ function newestMtime(dir: string): number {
  * so the tests always run the bundle that ships. A failing build fails the tests, with its output.
  */
 export function ensureProbeBuilt(): void {
-  const sources = Math.max(newestMtime(join(ROOT, 'src', 'probe')), statSync(join(ROOT, 'src', 'shared', 'protocol.ts')).mtimeMs);
+  const sources = Math.max(newestMtime(join(ROOT, 'src', 'probe')), newestMtime(join(ROOT, 'src', 'shared')));
   if (existsSync(PROBE) && statSync(PROBE).mtimeMs >= sources) return;
   const r = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, encoding: 'utf8' });
   if (r.status !== 0 || !existsSync(PROBE)) throw new Error(`node esbuild.mjs failed (exit ${r.status}):\n${r.stdout}${r.stderr}`);
@@ -44,7 +45,7 @@ export interface Received {
   /** Host clock (epoch ms) when the message arrived. */
   atMs: number;
   pid: number;
-  msg: Exclude<ProbeToHost, { type: 'hello' }>;
+  msg: ProbeData;
 }
 
 export class ProbeHost {
@@ -55,20 +56,15 @@ export class ProbeHost {
   readonly refused: Array<{ kind: RefusalKind; detail: string }> = [];
   readonly token: string;
 
+  private readonly feed: ProbeFeed;
+
   private constructor(readonly server: ProbeServer) {
     this.token = server.issueToken('test');
-    server.on('connection', (c) => {
-      this.connections.push(c);
-      this.recording.addProcess(c.hello);
-    });
-    server.on('message', (c, m) => {
-      this.received.push({ atMs: Date.now(), pid: c.hello.pid, msg: m });
-      this.recording.apply(m);
-    });
-    server.on('disconnect', (c) => {
-      this.disconnected.push(c.hello.pid);
-      this.recording.endProcess(c.hello.pid);
-    });
+    // The recording is fed as the CLI and the extension feed theirs; the lists below are the test's own view.
+    this.feed = new ProbeFeed(server, { recordingFor: () => this.recording });
+    server.on('connection', (c) => this.connections.push(c));
+    server.on('message', (c, m) => this.received.push({ atMs: Date.now(), pid: c.hello.pid, msg: m }));
+    server.on('disconnect', (c) => this.disconnected.push(c.hello.pid));
     server.on('refused', (kind, detail) => this.refused.push({ kind, detail }));
   }
 
@@ -92,6 +88,7 @@ export class ProbeHost {
   }
 
   async close(): Promise<void> {
+    this.feed.dispose();
     this.recording.dispose();
     await this.server.close();
   }

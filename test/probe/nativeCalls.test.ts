@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BIG_TEXT, nativeInProgress, slowCallEndedSince, wrapJsonParse } from '../../src/probe/nativeCalls';
-import { rawFrames } from '../../src/probe/snapshot';
+import { rawFrames } from '../../src/probe/callSites';
 import { hrMs } from '../../src/probe/clock';
 import type { Handler } from '../../src/shared/protocol';
 

@@ -69,7 +69,7 @@ describe('probe in worker threads and children', () => {
     assert.ok(parent && child, `hellos: ${JSON.stringify(hellos.map((h) => [h.pid, h.ppid]))}`);
     assert.equal(parent.ppid, process.pid);
     assert.equal(child.ppid, p.pid);
-    assert.equal(child.threadId, 0);
+    assert.deepEqual(child.runtime, { name: 'node', version: process.versions.node });
     const t = p.truth().find((x) => x.kind === 'fork');
     assert.ok(t);
     assert.equal(t.pid, childPid);

@@ -8,7 +8,8 @@ import { parseEndpoint } from '../../src/core/check/endpoint';
 import { toJUnit, xmlAttr, xmlText } from '../../src/core/check/junit';
 import type { CheckResult } from '../../src/core/check/runCheck';
 import { judgeEndpoint } from '../../src/core/check/verdict';
-import { summarizeVictims, victimsPhrase } from '../../src/core/victims';
+import { victimsPhrase } from '../../src/shared/phrases';
+import { summarizeVictims } from '../../src/shared/victims';
 import { isCheckView, isHostToWebview } from '../../src/shared/protocol';
 import { frame, stall } from './samples';
 

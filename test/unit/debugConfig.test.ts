@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SESSION_MARKER, clampThreshold, injectProbe, shouldInject, type LaunchConfig } from '../../src/host/debugConfig';
+import { SESSION_MARKER, injectProbe, shouldInject, type LaunchConfig } from '../../src/host/debugConfig';
+import { clampThreshold } from '../../src/shared/protocol';
 import { PROBE_OPTIONS_ENV } from '../../src/shared/protocol';
 
 const PROBE = '/ext/dist/probe.js';
@@ -17,7 +18,7 @@ test('opt-in by the launch attribute or the setting; "stallscope": false always 
 
 test('never injects into what cannot or must not take it', () => {
   const refused: Array<[LaunchConfig, RegExp]> = [
-    [launch({ type: 'python', stallscope: true }), /not a Node debug type/],
+    [launch({ type: 'chrome', stallscope: true }), /not a Node or Python debug type/],
     [launch({ request: 'attach', stallscope: true }), /attach/],
     [launch({ stallscope: true, __pendingTargetId: 'abc' }), /child session/],
     [launch({ stallscope: true, [SESSION_MARKER]: 'sess-0' }), /already injected/],

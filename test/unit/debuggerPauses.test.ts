@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PauseTracker, subtractPauses } from '../../src/host/debuggerPauses';
+import { DebugAdapterPauses, subtractPauses } from '../../src/host/debuggerPauses';
+import { ThreadPauses } from '../../src/probe/pauses';
 import type { PauseRange } from '../../src/shared/protocol';
 import { stall } from './samples';
 
@@ -15,7 +16,7 @@ function clock(start = 1000) {
 
 test('stopped … continue response is one closed pause of the session\'s target', () => {
   const c = clock();
-  const p = new PauseTracker('s1', c.now);
+  const p = new DebugAdapterPauses('s1', c.now);
   const opened = p.fromAdapter(event('stopped', { reason: 'breakpoint', threadId: 1 }), target);
   assert.deepEqual(opened, { id: 's1#1', pid: 100, threadId: 0, startMs: 1000, endMs: null, reason: 'breakpoint' });
   assert.equal(p.paused, true);
@@ -29,7 +30,7 @@ test('stopped … continue response is one closed pause of the session\'s target
 
 test('stepping is a series of pauses; a `continued` event and a second `stopped` behave', () => {
   const c = clock();
-  const p = new PauseTracker('s', c.now);
+  const p = new DebugAdapterPauses('s', c.now);
   p.fromAdapter(event('stopped', { reason: 'breakpoint' }), target);
   assert.equal(p.fromAdapter(event('stopped', { reason: 'exception' }), target), undefined, 'already paused: same pause');
   c.advance(10);
@@ -43,7 +44,7 @@ test('stepping is a series of pauses; a `continued` event and a second `stopped`
 
 test('a failed continue does not end the pause; termination does', () => {
   const c = clock();
-  const p = new PauseTracker('s', c.now);
+  const p = new DebugAdapterPauses('s', c.now);
   p.fromAdapter(event('stopped', { reason: 'pause' }), target);
   assert.equal(p.fromAdapter(response('continue', false), target), undefined);
   c.advance(7);
@@ -54,14 +55,14 @@ test('a failed continue does not end the pause; termination does', () => {
 
 test('a pause whose target is learned late is reported once known', () => {
   const c = clock();
-  const p = new PauseTracker('s', c.now);
+  const p = new DebugAdapterPauses('s', c.now);
   assert.equal(p.fromAdapter(event('stopped', { reason: 'breakpoint' }), undefined), undefined);
   c.advance(300);
   assert.deepEqual(p.fromAdapter(response('continue'), target), { id: 's#1', pid: 100, threadId: 0, startMs: 1000, endMs: 1300, reason: 'breakpoint' });
 });
 
 test('garbage from the adapter is ignored', () => {
-  const p = new PauseTracker('s');
+  const p = new DebugAdapterPauses('s');
   for (const m of [null, 42, 'stopped', [], { type: 'event' }, { type: 'event', event: 'stopped', body: 'x' }]) p.fromAdapter(m, target);
   assert.equal(p.paused, true, 'the last one is still a stopped event (with a malformed body)');
 });
@@ -97,4 +98,22 @@ test('two pauses in one stall are both taken out', () => {
   assert.equal(subtractPauses(s, [pause(10, 900), pause(920, 1990)], 50), undefined, "20 ms between two pauses is noise");
   const left = subtractPauses(s, [pause(10, 900), pause(950, 1500)], 50);
   assert.deepEqual([left?.startMs, left?.durationMs], [T0 + 1500, 500]);
+});
+
+test('the probe and the extension apply one pause rule: the same spans give the same remainder', () => {
+  const probe = new ThreadPauses();
+  probe.pause(T0 + 10, 'breakpoint');
+  probe.resume(T0 + 900);
+  probe.pause(T0 + 950, 'step');
+  probe.resume(T0 + 1500);
+  const host = [pause(10, 900), pause(950, 1500)];
+  for (const [start, end] of [[0, 2000], [0, 1000], [-300, 600], [1400, 1600], [2000, 2300], [-100, 980]]) {
+    const s = subtractPauses(stall({ startMs: T0 + start, durationMs: end - start }), host, 50);
+    const r = probe.remainder(T0 + start, T0 + end, 50, T0 + 5000);
+    assert.deepEqual(s && [s.startMs, s.startMs + s.durationMs], r && [r.startMs, r.endMs], `busy ${start}..${end}`);
+  }
+  // An open pause lasts until now on both sides.
+  probe.pause(T0 + 3000, 'breakpoint');
+  assert.equal(probe.remainder(T0 + 2990, T0 + 3200, 50, T0 + 3200), undefined);
+  assert.deepEqual(probe.remainder(T0 + 2900, T0 + 3200, 50, T0 + 3200), { startMs: T0 + 2900, endMs: T0 + 3000, endsAtPause: true });
 });

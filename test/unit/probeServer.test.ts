@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import WebSocket from 'ws';
 import { ProbeServer, type ProbeConnection } from '../../src/core/probeServer';
-import { CloseCode, type ProbeToHost } from '../../src/shared/protocol';
-import { hello, stall } from './samples';
+import { CloseCode, PROTOCOL_VERSION, type ProbeToHost } from '../../src/shared/protocol';
+import { hello, helloV1, stall } from './samples';
 
 async function withServer(fn: (s: ProbeServer, logs: string[]) => Promise<void>, opts: { maxPayload?: number; helloTimeoutMs?: number } = {}) {
   const logs: string[] = [];
@@ -41,7 +41,7 @@ test('listens on loopback only, welcomes a probe with a valid token and delivers
     const ws = await connect(server.url);
     const welcome = nextMessage(ws);
     ws.send(JSON.stringify(hello({ token, pid: 4242 })));
-    assert.deepEqual(await welcome, { type: 'welcome', protocolVersion: 1 });
+    assert.deepEqual(await welcome, { type: 'welcome', protocolVersion: PROTOCOL_VERSION });
     assert.equal(conns[0].key, 'run-1');
     assert.equal(conns[0].hello.pid, 4242);
     ws.send(JSON.stringify({ type: 'stall', stall: stall() }));
@@ -102,6 +102,21 @@ test('a first frame that is not a hello, a binary frame, a newer protocol, and s
   );
 });
 
+test('a v1 probe is still welcomed, its hello read as v2 (runtime node, no thread id)', async () => {
+  await withServer(async (server) => {
+    const token = server.issueToken('old');
+    const conns: ProbeConnection[] = [];
+    server.on('connection', (c) => conns.push(c));
+    const ws = await connect(server.url);
+    const welcome = nextMessage(ws);
+    ws.send(JSON.stringify(helloV1({ token, pid: 77, nodeVersion: 'v18.20.0' })));
+    assert.deepEqual(await welcome, { type: 'welcome', protocolVersion: PROTOCOL_VERSION });
+    assert.deepEqual(conns[0].hello.runtime, { name: 'node', version: 'v18.20.0' });
+    assert.equal('threadId' in conns[0].hello, false);
+    ws.close();
+  });
+});
+
 test('a malformed frame from a welcomed probe is dropped and counted; the connection and later frames survive', async () => {
   await withServer(async (server, logs) => {
     const token = server.issueToken('run');
@@ -143,7 +158,7 @@ test('an oversized frame is refused and counted, logged once, and the server kee
       const ws = await connect(server.url);
       const welcome = nextMessage(ws);
       ws.send(JSON.stringify(hello({ token })));
-      assert.deepEqual(await welcome, { type: 'welcome', protocolVersion: 1 });
+      assert.deepEqual(await welcome, { type: 'welcome', protocolVersion: PROTOCOL_VERSION });
       ws.close();
     },
     { maxPayload: 4096 },

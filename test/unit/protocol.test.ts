@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import {
   MAX_LAG_BATCH,
   MAX_STACK_FRAMES,
+  PROTOCOL_VERSION,
   REPORT_VERSION,
+  helloMessage,
   httpRequestLabel,
   isFrame,
   isHello,
@@ -12,9 +14,10 @@ import {
   isProbeToHost,
   isStall,
   isWebviewToHost,
+  normalizeHello,
   parseReport,
 } from '../../src/shared/protocol';
-import { frame, hello, lag, stall, withField } from './samples';
+import { frame, hello, helloV1, lag, stall, withField } from './samples';
 
 test('a well-formed stall, hello and lag sample pass their guards', () => {
   assert.ok(isStall(stall()));
@@ -69,7 +72,7 @@ test('frames keep the 1-based rule: line/column 0 are V8 positions that were not
   assert.equal(isFrame(frame({ column: 0 })), false);
 });
 
-test('a hello is refused for each malformed field', () => {
+test('a v1 hello is refused for each malformed field', () => {
   const bad: [string, unknown][] = [
     ['protocolVersion', 0],
     ['token', 5],
@@ -86,8 +89,81 @@ test('a hello is refused for each malformed field', () => {
     ['sessionId', 12],
   ];
   for (const [field, value] of bad) {
+    assert.equal(isHello(withField(helloV1(), field, value)), false, `${field} = ${JSON.stringify(value)} must be refused`);
+  }
+});
+
+test('a v2 hello names its runtime; each malformed field is refused', () => {
+  assert.ok(isHello(hello()));
+  assert.ok(isHello(hello({ runtime: { name: 'python', version: '3.12.3' } })));
+  const bad: [string, unknown][] = [
+    ['runtime', undefined],
+    ['runtime.name', 'ruby'],
+    ['runtime.version', 'v'.repeat(65)],
+    ['argv', Array.from({ length: 257 }, () => 'x')],
+    ['protocolVersion', 0],
+    ['mode', 'turbo'],
+  ];
+  for (const [field, value] of bad) {
     assert.equal(isHello(withField(hello(), field, value)), false, `${field} = ${JSON.stringify(value)} must be refused`);
   }
+});
+
+test('a v1 hello is read as a v2 one: its Node version becomes the runtime, its thread id goes', () => {
+  const h = normalizeHello(helloV1({ nodeVersion: 'v18.19.0', threadId: 0 }));
+  assert.deepEqual(h.runtime, { name: 'node', version: 'v18.19.0' });
+  assert.equal('threadId' in h || 'nodeVersion' in h, false);
+  assert.equal(normalizeHello(hello()).runtime.name, 'node');
+});
+
+test('the hello builder cuts the command line to what the guard accepts', () => {
+  const h = helloMessage({
+    token: 't',
+    pid: 1,
+    ppid: 0,
+    argv: Array.from({ length: 300 }, () => 'a'.repeat(2000)),
+    cwd: '/',
+    runtime: { name: 'node', version: '22.4.0' },
+    mode: 'full',
+    startedAtMs: 1.23456,
+  });
+  assert.equal(h.protocolVersion, PROTOCOL_VERSION);
+  assert.equal(h.argv.length, 256);
+  assert.equal(h.argv[0].length, 1024);
+  assert.equal(h.startedAtMs, 1.23);
+  assert.equal('sessionId' in h, false);
+  assert.ok(isHello(h));
+});
+
+test('runtime-neutral shapes: route/path handlers, python/gil causes, worker-pool lag pass; malformed ones do not', () => {
+  assert.ok(isStall(stall({ handler: { kind: 'http', label: 'GET /items/{item_id}', route: '/items/{item_id}', path: '/items/7' } })));
+  assert.ok(isStall(stall({ handler: { kind: 'task', label: 'Task-3 (crunch)' } })));
+  assert.ok(isStall(stall({ handler: { kind: 'callback', label: 'call_soon' } })));
+  assert.ok(isStall(stall({ cause: { kind: 'python' } })));
+  assert.ok(isStall(stall({ cause: { kind: 'native', api: 'hashlib.pbkdf2_hmac', holdsGil: true } })));
+  assert.ok(isStall(stall({ cause: { kind: 'gil', thread: { id: 4242, name: 'cruncher' } } })));
+  assert.equal(isStall(stall({ cause: { kind: 'gil', thread: { id: -1 } } })), false);
+  assert.equal(isStall(stall({ cause: { kind: 'native', holdsGil: 'yes' as unknown as boolean } })), false);
+  assert.equal(isStall(stall({ handler: { kind: 'http', label: 'GET /', route: 7 as unknown as string } })), false);
+  const pool = { name: 'anyio', capacity: 40, busyMax: 40, waitingMax: 12, waitedMaxMs: 830 };
+  assert.ok(isLagSample(lag({ pool })));
+  assert.equal(isLagSample(lag({ pool: { ...pool, busyMax: -1 } })), false);
+});
+
+test('a report written before protocol v2 reads back with its processes\' runtime', () => {
+  const old = {
+    version: REPORT_VERSION,
+    pid: 100,
+    command: ['node', 'a.js'],
+    startedAt: new Date(0).toISOString(),
+    stalls: [],
+    lag: [],
+    processes: [{ pid: 100, ppid: 1, argv: [], cwd: '/', nodeVersion: 'v20.1.0', mode: 'full', startedAtMs: 0, threads: [{ id: 0 }] }],
+  };
+  const r = parseReport(old);
+  assert.ok(r.ok, r.ok ? '' : r.error);
+  assert.deepEqual(r.report.processes?.[0].runtime, { name: 'node', version: 'v20.1.0' });
+  assert.equal('nodeVersion' in r.report.processes![0], false);
 });
 
 test('probe frames: every known type accepted when well formed, unknown types refused', () => {
@@ -167,4 +243,12 @@ test('victims: state and count are optional and checked; the HTTP label is metho
   assert.equal(httpRequestLabel('POST', '/orders?dry=1#x'), 'POST /orders');
   assert.equal(httpRequestLabel(undefined, ''), 'GET /');
   assert.equal(httpRequestLabel('GET', `/${'a'.repeat(300)}`).length, 200);
+});
+
+test('a report may carry its endpoint check; a malformed one is named', () => {
+  const base = { version: REPORT_VERSION, pid: 1, command: [], startedAt: new Date(0).toISOString(), stalls: [], lag: [] };
+  const check = { baseUrl: 'http://127.0.0.1:3000', thresholdMs: 50, budgetMs: 100, canary: null, canaryIdleP99Ms: null, startedAtMs: 0, status: 'done', endpoints: [] };
+  const ok = parseReport({ ...base, check });
+  assert.ok(ok.ok && ok.report.check?.baseUrl === 'http://127.0.0.1:3000');
+  assert.deepEqual(parseReport({ ...base, check: { ...check, status: 'exploded' } }), { ok: false, error: '"check" is malformed' });
 });

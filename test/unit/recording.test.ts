@@ -118,3 +118,28 @@ test('the root pid is the first process to say hello unless the host set it', ()
   rec2.addProcess(hello({ pid: 101 }));
   assert.equal(rec2.toReport().pid, 100);
 });
+
+test('a break the probe and the debug adapter both report is one pause: the probe\'s times, the adapter\'s reason', () => {
+  const rec = new Recording({ flushMs: 1 });
+  const T = 1_700_000_000_000;
+  const sent: string[] = [];
+  rec.on('delta', (d) => sent.push(...(d.pauses ?? []).map((p) => `${p.id} ${p.reason} ${p.endMs === null ? 'open' : p.endMs - T}`)));
+  rec.apply({ type: 'pause', pause: { id: '100.0.p1', pid: 100, threadId: 0, startMs: T, endMs: null, reason: 'other' } });
+  rec.upsertPause({ id: 'dap#1', pid: 100, threadId: 0, startMs: T + 40, endMs: null, reason: 'breakpoint' }, 'debugger');
+  rec.upsertPause({ id: 'dap#1', pid: 100, threadId: 0, startMs: T + 40, endMs: T + 1030, reason: 'breakpoint' }, 'debugger');
+  assert.deepEqual(rec.pauses, [{ id: '100.0.p1', pid: 100, threadId: 0, startMs: T, endMs: T + 1030, reason: 'breakpoint' }], 'the adapter\'s end stands in until the probe says it');
+  rec.apply({ type: 'pause', pause: { id: '100.0.p1', pid: 100, threadId: 0, startMs: T, endMs: T + 1000, reason: 'other' } });
+  assert.deepEqual(rec.pauses, [{ id: '100.0.p1', pid: 100, threadId: 0, startMs: T, endMs: T + 1000, reason: 'breakpoint' }]);
+  rec.flush();
+  assert.deepEqual(sent, ['100.0.p1 breakpoint 1000'], 'the webview hears of one pause');
+
+  // Another thread's pause, a later break and a pause reported by one side only stay apart.
+  rec.apply({ type: 'pause', pause: { id: '100.1.p1', pid: 100, threadId: 1, startMs: T + 10, endMs: T + 20, reason: 'other' } });
+  rec.upsertPause({ id: 'dap#2', pid: 100, threadId: 0, startMs: T + 5000, endMs: T + 6000, reason: 'step' }, 'debugger');
+  rec.apply({ type: 'pause', pause: { id: '100.0.p2', pid: 100, threadId: 0, startMs: T + 4990, endMs: T + 5990, reason: 'other' } });
+  rec.apply({ type: 'pause', pause: { id: '100.0.p3', pid: 100, threadId: 0, startMs: T + 9000, endMs: T + 9100, reason: 'other' } });
+  assert.deepEqual(
+    rec.pauses.map((p) => `${p.id} ${p.threadId} ${p.startMs - T}..${p.endMs! - T} ${p.reason}`),
+    ['100.0.p1 0 0..1000 breakpoint', '100.1.p1 1 10..20 other', 'dap#2 0 4990..5990 step', '100.0.p3 0 9000..9100 other'],
+  );
+});

@@ -6,10 +6,10 @@ import { ProbeServer } from '../../src/core/probeServer';
 import type { Recording } from '../../src/core/recording';
 import { RecordingHub } from '../../src/host/recordingHub';
 import type { ProbeToHost } from '../../src/shared/protocol';
-import { hello, lag, stall } from './samples';
+import { hello, helloV1, lag, stall } from './samples';
 
 /** A real probe server with the hub routing into it, and a way to play a probe over a real socket. */
-async function setup(fn: (ctx: { hub: RecordingHub; server: ProbeServer; probe: (key: string, over?: Parameters<typeof hello>[0]) => Promise<Probe> }) => Promise<void>) {
+async function setup(fn: (ctx: { hub: RecordingHub; server: ProbeServer; probe: (key: string, over?: Parameters<typeof hello>[0], v1?: Parameters<typeof helloV1>[0]) => Promise<Probe> }) => Promise<void>) {
   const server = await ProbeServer.start();
   const hub = new RecordingHub({ thresholdMs: () => 50 });
   const detach = hub.attach(server);
@@ -18,12 +18,13 @@ async function setup(fn: (ctx: { hub: RecordingHub; server: ProbeServer; probe: 
     await fn({
       hub,
       server,
-      probe: async (key, over = {}) => {
+      probe: async (key, over = {}, v1) => {
         const ws = new WebSocket(server.url);
         sockets.push(ws);
         await once(ws, 'open');
         const welcomed = once(ws, 'message');
-        ws.send(JSON.stringify(hello({ token: server.issueToken(key), ...over })));
+        const token = server.issueToken(key);
+        ws.send(JSON.stringify(v1 ? helloV1({ token, ...v1 }) : hello({ token, ...over })));
         await welcomed;
         return new Probe(ws);
       },
@@ -94,11 +95,11 @@ test('a debugger pause explains a stall away; a stall announced before the pause
   });
 });
 
-test('a worker\'s connection closing does not end its process; the main thread\'s does', async () => {
+test('a v1 worker\'s connection closing does not end its process; the main thread\'s does', async () => {
   await setup(async ({ hub, probe }) => {
     const rec = hub.prepareSession('S', 'S', []);
-    const main = await probe('S', { pid: 10, threadId: 0 });
-    const worker = await probe('S', { pid: 10, threadId: 3 });
+    const main = await probe('S', {}, { pid: 10, threadId: 0 });
+    const worker = await probe('S', {}, { pid: 10, threadId: 3 });
     worker.ws.close();
     await once(worker.ws, 'close');
     await new Promise((r) => setTimeout(r, 50));
@@ -168,5 +169,35 @@ test('follow() hears the recording on screen, and only it, across switches', asy
     unfollow();
     hub.showSession('B');
     assert.deepEqual(heard.filter((h) => !h.startsWith('delta -')), ['current none', 'current A', 'delta 10.0.1', 'removed 10.0.1', 'current B', 'ended B']);
+  });
+});
+
+test('a new session does not throw the finished recording away: it is kept under recent, said once, and can be shown again', async () => {
+  await setup(async ({ hub, probe }) => {
+    const shelved: string[] = [];
+    hub.on('shelved', (r, by) => shelved.push(`${r.title} → ${by?.title ?? 'none'}`));
+    const a = hub.prepareSession('A', 'Launch A', []);
+    const pa = await probe('A', { pid: 10 });
+    pa.send({ type: 'stall', stall: stall({ id: '10.0.1', pid: 10 }) });
+    await until('A\'s stall', () => a.stalls.length === 1);
+    hub.endSession('A');
+    const b = hub.prepareSession('B', 'Launch B', []);
+    await probe('B', { pid: 20 });
+    await until('B on screen', () => hub.current === b);
+    assert.deepEqual(hub.recent, [a]);
+    assert.deepEqual(shelved, ['Launch A → Launch B']);
+    assert.equal(a.stalls.length, 1, 'kept whole, not disposed');
+    hub.open(a);
+    assert.equal(hub.current, a);
+    assert.deepEqual(hub.recent, [], 'on screen again, so no longer under recent (B is live, off screen)');
+    // A finished session that never had a probe leaves nothing behind; clearing lets go for good.
+    hub.prepareSession('C', 'Launch C', []);
+    hub.showSession('C');
+    hub.endSession('C');
+    hub.open(a);
+    assert.deepEqual(hub.recent, [], 'the empty recording C was let go');
+    hub.clear();
+    assert.equal(hub.current, undefined);
+    assert.deepEqual(hub.recent, []);
   });
 });

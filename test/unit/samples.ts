@@ -1,5 +1,5 @@
 /** Valid protocol objects for unit tests; each test mutates a fresh copy. */
-import type { Frame, HelloMessage, LagSample, Stall } from '../../src/shared/protocol';
+import type { Frame, HelloMessage, HelloMessageV1, LagSample, Stall } from '../../src/shared/protocol';
 
 export function frame(over: Partial<Frame> = {}): Frame {
   return { file: '/app/src/report.ts', line: 42, column: 7, function: 'buildReport', ...over };
@@ -26,6 +26,23 @@ export function lag(over: Partial<LagSample> = {}): LagSample {
 }
 
 export function hello(over: Partial<HelloMessage> = {}): HelloMessage {
+  return {
+    type: 'hello',
+    protocolVersion: 2,
+    token: 'tok',
+    pid: 100,
+    ppid: 1,
+    argv: ['/usr/bin/node', '/app/server.js'],
+    cwd: '/app',
+    runtime: { name: 'node', version: '20.20.2' },
+    mode: 'full',
+    startedAtMs: 1_700_000_000_000,
+    ...over,
+  };
+}
+
+/** The hello of a protocol-v1 probe (Node only, one connection per thread). */
+export function helloV1(over: Partial<HelloMessageV1> = {}): HelloMessageV1 {
   return {
     type: 'hello',
     protocolVersion: 1,

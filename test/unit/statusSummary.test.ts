@@ -19,9 +19,23 @@ test('live p99 is the worst of each thread\'s latest recent sample', () => {
 
 test('the status text', () => {
   const samples = [lag({ atMs: NOW - 100, p99Ms: 3.25 })];
-  assert.equal(statusSummary({ live: true, stallCount: 1, lag: samples }, NOW).text, '$(pulse) p99 3.3 ms · 1 stall');
-  assert.equal(statusSummary({ live: true, stallCount: 2, lag: [] }, NOW).text, '$(pulse) p99 – · 2 stalls');
-  assert.equal(statusSummary({ live: false, stallCount: 0, lag: samples }, NOW).text, '$(pulse) p99 – · 0 stalls', 'no live lag for a finished recording');
-  assert.match(statusSummary({ live: true, stallCount: 0, lag: [] }, NOW).tooltip, /Click to open the timeline/);
-  assert.equal(statusSummary({ live: true, stallCount: 1, lag: samples }, NOW).ariaLabel, 'Stallscope: event-loop lag p99 3.3 ms, 1 stall');
+  const text = (recording: { live: boolean; stallCount: number; lag: typeof samples }) => statusSummary({ recording }, NOW)?.text;
+  assert.equal(text({ live: true, stallCount: 1, lag: samples }), '$(pulse) p99 3.3 ms · 1 stall');
+  assert.equal(text({ live: true, stallCount: 2, lag: [] }), '$(pulse) p99 – · 2 stalls');
+  assert.equal(text({ live: false, stallCount: 0, lag: samples }), '$(history) 0 stalls · ended', 'a finished recording does not pass for a live one');
+  assert.match(statusSummary({ recording: { live: true, stallCount: 0, lag: [] } }, NOW)!.tooltip, /Click to open the timeline/);
+  assert.equal(statusSummary({ recording: { live: true, stallCount: 1, lag: samples } }, NOW)!.ariaLabel, 'Stallscope: event-loop lag p99 3.3 ms, 1 stall');
+  assert.equal(statusSummary({}, NOW), undefined, 'nothing to say: hidden');
+});
+
+test('a debug session without the probe is "not watching", and a click offers the probe; a live probe session wins', () => {
+  const finished = { live: false, stallCount: 20, lag: [] };
+  const s = statusSummary({ recording: finished, unwatchedSession: 'Plain server' }, NOW)!;
+  assert.equal(s.text, '$(debug-disconnect) Stallscope: not watching');
+  assert.equal(s.action, 'debugWithProbe');
+  assert.match(s.tooltip, /"Plain server" runs without the stall probe/);
+  assert.equal(statusSummary({ unwatchedSession: 'Plain server' }, NOW)?.action, 'debugWithProbe');
+  const live = statusSummary({ recording: { live: true, stallCount: 3, lag: [] }, unwatchedSession: 'Other' }, NOW)!;
+  assert.equal(live.text, '$(pulse) p99 – · 3 stalls');
+  assert.equal(live.action, 'showTimeline');
 });

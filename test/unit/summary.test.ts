@@ -2,12 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { displayPath, formatDuration } from '../../src/cli/format';
 import { colorEnabled, makeStyle } from '../../src/cli/style';
-import { describeCause, formatSummary, stallsOverBudget } from '../../src/cli/summary';
+import { formatSummary, stallsOverBudget } from '../../src/cli/summary';
+import { causeText } from '../../src/shared/phrases';
 import type { ProcessInfo, Report, Stall } from '../../src/shared/protocol';
 import { frame, stall } from './samples';
 
 function proc(pid: number, threads = [{ id: 0 }]): ProcessInfo {
-  return { pid, ppid: 1, argv: ['node'], cwd: '/app', nodeVersion: 'v20', mode: 'full', startedAtMs: 0, threads };
+  return { pid, ppid: 1, argv: ['node'], cwd: '/app', runtime: { name: 'node', version: '20.0.0' }, mode: 'full', startedAtMs: 0, threads };
 }
 function report(stalls: Stall[], processes = [proc(100)]): Report {
   return { version: 1, pid: 100, command: ['node', 'server.js'], startedAt: '2026-01-01T00:00:00.000Z', stalls, lag: [], processes };
@@ -55,7 +56,7 @@ test('culprits are ranked by total blocked time with file:line, function, handle
   assert.match(lines[3], /^\s+350 ms\s+200 ms\s+2\s+src\/report\.ts:31 {2}buildReport$/);
   assert.match(lines[4], /^\s+GET \/report · JavaScript on the CPU$/);
   assert.match(lines[5], /^\s+300 ms\s+300 ms\s+1\s+src\/hash\.ts:12 {2}hashPassword$/);
-  assert.match(lines[6], /^\s+POST \/login · sync native call pbkdf2Sync$/);
+  assert.match(lines[6], /^\s+POST \/login · sync native call: pbkdf2Sync$/);
   assert.match(lines[7], /60 ms\s+60 ms\s+1\s+\(no frame in your code; top of stack: \/lib\/x\.js:3 parse\)/);
   assert.match(text, /\n {2}report {2}out\/r\.json\n$/);
   // Columns line up: the culprit column starts at the same offset in every row.
@@ -108,11 +109,16 @@ test('colour only on a TTY, never with NO_COLOR, FORCE_COLOR wins', () => {
   assert.equal(coloured.replace(/\u001b\[[0-9;]*m/g, ''), plainText, 'colour changes nothing but colour');
 });
 
-test('causes are described in words', () => {
-  assert.equal(describeCause({ kind: 'native', api: 'readFileSync' }), 'sync native call readFileSync');
-  assert.equal(describeCause({ kind: 'native' }), 'sync native call');
-  assert.equal(describeCause({ kind: 'gc' }), 'garbage collection');
-  assert.equal(describeCause(undefined), undefined);
+test('causes are described in words, the same for every runtime', () => {
+  assert.equal(causeText({ kind: 'native', api: 'readFileSync' }), 'sync native call: readFileSync');
+  assert.equal(causeText({ kind: 'native' }), 'sync native call');
+  assert.equal(causeText({ kind: 'gc' }), 'garbage collection');
+  assert.equal(causeText(undefined), 'unknown');
+  assert.equal(causeText({ kind: 'python' }), 'Python on the CPU');
+  assert.equal(causeText({ kind: 'native', api: 'hashlib.pbkdf2_hmac', holdsGil: true }), 'sync native call holding the GIL: hashlib.pbkdf2_hmac');
+  assert.equal(causeText({ kind: 'native', api: 'time.sleep', holdsGil: false }), 'sync native call: time.sleep');
+  assert.equal(causeText({ kind: 'gil', thread: { id: 7, name: 'cruncher' } }), 'the GIL, held by thread cruncher');
+  assert.equal(causeText({ kind: 'gil' }), 'the GIL, held by another thread');
 });
 
 test('the summary says what the worst stall that held up requests did to them', () => {

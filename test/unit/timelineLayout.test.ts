@@ -76,7 +76,7 @@ describe('format', () => {
     assert.equal(formatDuration(812.4), '812 ms');
     assert.equal(formatDuration(1234), '1.23 s');
     assert.equal(formatDuration(12_345), '12.3 s');
-    assert.equal(formatDuration(125_000), '2 min 5 s');
+    assert.equal(formatDuration(125_000), '2 min 05 s');
     assert.equal(formatDuration(-1), '–');
     assert.equal(formatOffset(62_345), '+1:02.345');
     assert.equal(formatOffset(3_723_000), '+1:02:03');
@@ -329,7 +329,7 @@ describe('lanes', () => {
     ppid,
     argv,
     cwd: '/app',
-    nodeVersion: 'v20',
+    runtime: { name: 'node', version: '20.0.0' },
     mode: 'full',
     startedAtMs,
     threads,

@@ -276,8 +276,9 @@ describe('webview: zoom, pan and brush', () => {
     assert.equal(await num('data-proxies'), 0);
     // A click still finds the mark under the pointer (hit-testing the layout).
     const c = await plotCenter(tp);
-    const box = await tp.page.locator('svg.plot-svg').boundingBox();
-    await tp.page.mouse.click(c.x, box!.y + 150 - 6);
+    // At the bottom of the first lane (its stall track), wherever the lane ends.
+    const lane = await tp.page.locator('.lane-label').first().boundingBox();
+    await tp.page.mouse.click(c.x, lane!.y + lane!.height - 6);
     const reveal = (await tp.posted()).find((m) => m.type === 'revealFrame');
     assert.ok(reveal && reveal.type === 'revealFrame' && /^5000\.[0-3]\./.test(reveal.stallId), JSON.stringify(reveal));
     // The selected mark gets its proxy, for the screen reader.

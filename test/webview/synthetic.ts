@@ -102,7 +102,7 @@ function makeStallFrom(c: Culprit, id: string, pid: number, threadId: number, th
 }
 
 export function processInfo(pid: number, ppid: number, argv: string[], startedAtMs: number, threads: ProcessInfo['threads']): ProcessInfo {
-  return { pid, ppid, argv, cwd: APP, nodeVersion: 'v20.19.2', mode: 'full', startedAtMs, threads };
+  return { pid, ppid, argv, cwd: APP, runtime: { name: 'node', version: '20.19.2' }, mode: 'full', startedAtMs, threads };
 }
 
 function lagSeries(pid: number, threadId: number, fromMs: number, toMs: number, stalls: readonly Stall[], rand: () => number, pauses: readonly PauseRange[] = []): LagSample[] {

@@ -4,6 +4,7 @@
  * Durations are rounded to 0.1 ms; a canary figure is null when there was no canary (or no sample).
  * An endpoint whose requests failed under load also carries `error` (the run then exits 2).
  */
+import { endpointName } from './endpoint';
 import type { CheckResult } from './runCheck';
 import type { Verdict } from './verdict';
 
@@ -16,6 +17,8 @@ export interface CheckJson {
 
 export interface CheckJsonEndpoint {
   endpoint: string;
+  /** The label its stalls carry when the probe knew the framework's route: `GET /users/:id` for `GET /users/42`. */
+  handler?: string;
   verdict: Verdict;
   maxStallMs: number;
   stalls: number;
@@ -23,6 +26,10 @@ export interface CheckJsonEndpoint {
   canaryP99Ms: number | null;
   canaryIdleP99Ms: number | null;
   error?: string;
+  /** Python: what its blocking was, or what its requests paid instead, in a FastAPI user's words. */
+  findings?: string[];
+  /** The server was still busy with its load when the wait for it ran out (see --catch-up). */
+  backlog?: string;
 }
 
 export function toCheckJson(r: CheckResult): CheckJson {
@@ -30,7 +37,8 @@ export function toCheckJson(r: CheckResult): CheckJson {
   return {
     version: CHECK_JSON_VERSION,
     endpoints: r.endpoints.map((e) => ({
-      endpoint: e.endpoint.label,
+      endpoint: endpointName(e.endpoint),
+      ...routeLabel(e),
       verdict: e.verdict,
       maxStallMs: round1(e.maxStallMs),
       stalls: e.stalls.length,
@@ -38,8 +46,15 @@ export function toCheckJson(r: CheckResult): CheckJson {
       canaryP99Ms: finite(e.canary?.p99Ms),
       canaryIdleP99Ms: idle,
       ...(e.error ? { error: e.error } : {}),
+      ...(e.findings ? { findings: e.findings } : {}),
+      ...(e.catchUp && !e.catchUp.caughtUp ? { backlog: e.catchUp.pending ?? 'still busy' } : {}),
     })),
   };
+}
+
+function routeLabel(e: CheckResult['endpoints'][number]): { handler?: string } {
+  const label = e.stalls.find((s) => s.handler?.route !== undefined)?.handler?.label;
+  return label !== undefined && label !== e.endpoint.label ? { handler: label } : {};
 }
 
 function finite(x: number | undefined): number | null {

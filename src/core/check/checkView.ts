@@ -3,8 +3,9 @@
  * internals, each culprit tied to the longest stall it caused so the webview reveals it by id.
  */
 import { culpritKey } from '../culprits';
-import { victimsPhrase } from '../victims';
+import { victimsPhrase } from '../../shared/phrases';
 import type { CheckEndpointView, CheckStatus, CheckView } from '../../shared/protocol';
+import { endpointName } from './endpoint';
 import type { CheckResult, CheckSettings } from './runCheck';
 import { canaryInflated, type CanaryStats, type EndpointResult } from './verdict';
 
@@ -15,7 +16,7 @@ export function endpointView(e: EndpointResult, idle: CanaryStats | null, thresh
   const worst = e.stalls[0];
   const victims = worst && victimsPhrase(worst);
   return {
-    endpoint: e.endpoint.label,
+    endpoint: endpointName(e.endpoint),
     verdict: e.verdict,
     stalls: e.stalls.length,
     maxStallMs: e.maxStallMs,
@@ -42,7 +43,7 @@ export function runningView(
     baseUrl: s.baseUrl,
     thresholdMs: s.thresholdMs,
     budgetMs: s.budgetMs,
-    canary: s.canary?.label ?? null,
+    canary: s.canary ? endpointName(s.canary) : null,
     canaryIdleP99Ms: idle && Number.isFinite(idle.p99Ms) ? idle.p99Ms : null,
     startedAtMs,
     status,

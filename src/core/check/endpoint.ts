@@ -1,17 +1,25 @@
 /**
  * An endpoint as the user names it on the command line or in the input box: `GET /orders`,
- * `POST /orders?dry=1`, or just `/health` (GET). Its `label` is what the probe calls a stall's
- * handler when that request blocked the loop, built by the same function (httpRequestLabel), so
- * matching stalls to endpoints is an equality test.
+ * `POST /orders?dry=1`, or just `/health` (GET). It is shown as given, query included
+ * (endpointName); its `label` (method and path, as httpRequestLabel builds it) is what the endpoint is
+ * known by in the check: two endpoints with the same label are one. Stalls are matched to it by
+ * attribution.ts, by path and route, not by label text.
  */
-import { httpRequestLabel, type ListeningServer } from '../../shared/protocol';
+import { httpRequestLabel, type Handler, type ListeningServer } from '../../shared/protocol';
+import { handlerMatches, requestPath } from './attribution';
 
 export interface Endpoint {
   method: string;
   /** Path and query as given: `/search?q=x`. */
   path: string;
-  /** `GET /search`: the probe's handler label for it. */
+  /** `GET /search`: method and path, without the query. */
   label: string;
+}
+
+/** `GET /search?q=x`: the endpoint as the user wrote it (without a #fragment, which is never sent). */
+export function endpointName(e: Endpoint): string {
+  const hash = e.path.indexOf('#');
+  return `${e.method} ${hash >= 0 ? e.path.slice(0, hash) : e.path}`;
 }
 
 export class EndpointError extends Error {
@@ -28,6 +36,16 @@ export function parseEndpoint(spec: string): Endpoint {
   if (!METHOD.test(method)) throw new EndpointError(`"${spec}": "${parts[0]}" is not an HTTP method`);
   if (!path.startsWith('/')) throw new EndpointError(`"${spec}": the path must start with / (the server comes from --url or the probe)`);
   return { method, path, label: httpRequestLabel(method, path) };
+}
+
+/** Whether a stall's handler is this endpoint's (the rule lives in attribution.ts). */
+export function handlesEndpoint(handler: Handler | null | undefined, endpoint: Endpoint): boolean {
+  return handlerMatches(handler ?? null, endpoint);
+}
+
+/** `/search`: the endpoint's path without query or fragment. */
+export function requestPathOf(e: Endpoint): string {
+  return requestPath(e.path);
 }
 
 /** Parses every spec; two that name the same handler would measure the same stalls twice. */

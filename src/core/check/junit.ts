@@ -4,6 +4,8 @@
  * (GitHub, GitLab, Jenkins, Azure) read. Every text from the user's program (labels, paths,
  * function names) is escaped, and characters XML 1.0 cannot carry are dropped.
  */
+import { endpointName } from './endpoint';
+import { endpointNotes } from './endpointNotes';
 import type { CheckResult } from './runCheck';
 import type { EndpointResult } from './verdict';
 
@@ -36,11 +38,11 @@ function property(name: string, value: string): string {
 
 function testcase(e: EndpointResult, budgetMs: number): string {
   const time = ((e.phase.loadEndMs - e.phase.startMs) / 1000).toFixed(3);
-  const open = `    <testcase classname="stallscope.check" name="${attr(e.endpoint.label)}" time="${time}">`;
+  const open = `    <testcase classname="stallscope.check" name="${attr(endpointName(e.endpoint))}" time="${time}">`;
   const out = `      <system-out>${text(evidence(e))}</system-out>`;
   if (e.error) return [open, `      <error message="${attr(e.error)}" type="EndpointError"/>`, out, '    </testcase>'].join('\n');
   if (!e.overBudget) return [open, out, '    </testcase>'].join('\n');
-  const message = `${e.endpoint.label} blocked the event loop for ${ms(e.maxStallMs)}, over the budget of ${ms(budgetMs)}`;
+  const message = `${endpointName(e.endpoint)} blocked the event loop for ${ms(e.maxStallMs)}, over the budget of ${ms(budgetMs)}`;
   return [open, `      <failure message="${attr(message)}" type="StallBudgetExceeded">${text(evidence(e))}</failure>`, out, '    </testcase>'].join('\n');
 }
 
@@ -48,6 +50,7 @@ function evidence(e: EndpointResult): string {
   const lines = [`verdict: ${e.verdict}`, `stalls: ${e.stalls.length}, max ${ms(e.maxStallMs)}, p99 ${ms(e.p99StallMs)}`];
   if (e.canary) lines.push(`canary p99 under load: ${ms(e.canary.p99Ms)}`);
   for (const c of e.culprits.slice(0, 5)) lines.push(`  ${c.file}:${c.line} ${c.function || '(anonymous)'} — ${c.count}×, ${ms(c.totalMs)} in total`);
+  for (const n of endpointNotes(e)) lines.push(n.text);
   return lines.join('\n');
 }
 

@@ -5,18 +5,21 @@
  *
  *   preflight   one request per endpoint (and the canary): a 404 fails in a second, not after the load
  *   idle        the canary alone, a steady trickle of requests: its idle latency
- *   per endpoint  autocannon at full tilt in its own process, the canary still running; then a short
- *                 settle so the backlog drains and the probe's last stall messages arrive
+ *   per endpoint  autocannon at full tilt in its own process, the canary still running; then the
+ *                 server gets time to catch up (no stall going on or just ended, the canary answering
+ *                 promptly again), up to a limit, so the next endpoint is not measured in its backlog
  *
  * Every process the engine starts is stopped when it returns or throws.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Env } from '../probeEnv';
-import type { Stall } from '../../shared/protocol';
-import { endpointUrl, type Endpoint } from './endpoint';
+import type { LagSample, Stall } from '../../shared/protocol';
+import { formatDuration } from '../../shared/phrases';
+import { handlerMatches } from './attribution';
+import { endpointName, endpointUrl, type Endpoint } from './endpoint';
 import { isSuccess, timedRequest } from './timedRequest';
 import { CanaryLog } from './canaryLog';
-import { canaryStats, canaryWindow, judgeEndpoint, loadError, type CanaryStats, type EndpointResult } from './verdict';
+import { canaryStats, canaryWindow, judgeEndpoint, loadError, type CanaryStats, type CatchUp, type EndpointResult } from './verdict';
 import { WorkerProcess } from './workerProcess';
 import type { FromWorker, LoadResult } from './workerProtocol';
 
@@ -38,12 +41,16 @@ export interface CheckSettings {
   settleMs?: number;
   /** Per request, for the preflight, the canary and the load. */
   requestTimeoutS?: number;
+  /** After each load, the longest wait for the server to catch up with it, seconds (default 30). */
+  catchUpLimitS?: number;
 }
 
 export type CheckProgress =
   | { kind: 'preflight' }
   | { kind: 'idle'; durationS: number }
   | { kind: 'endpoint'; index: number; total: number; endpoint: Endpoint; durationS: number; canaryIdle: CanaryStats | null }
+  /** The server is still busy with the load just ended (said once, when the wait gets long). */
+  | { kind: 'catchingUp'; endpoint: Endpoint; pending: string }
   | { kind: 'endpointDone'; result: EndpointResult };
 
 export interface CheckHost {
@@ -53,6 +60,8 @@ export interface CheckHost {
   env?: Env;
   /** Every stall the server's probe reported so far. */
   stalls(): readonly Stall[];
+  /** Every lag sample so far (a Python server's threadpool occupancy rides on them). */
+  lag?(): readonly LagSample[];
   /** Aborts the check (Ctrl-C, the server exited, the user cancelled); its reason becomes the error. */
   signal?: AbortSignal;
   progress?(p: CheckProgress): void;
@@ -86,8 +95,14 @@ const SETTLE_MS = 1000;
 const CANARY_WARMUP_MS = 250;
 /** After the settle, how much longer to wait for canary requests of the load to answer. */
 const CANARY_WAIT_MS = 3000;
-/** After the settle, how much longer to wait for stalls still in progress to end. */
-const ONGOING_WAIT_MS = 5000;
+export const CATCH_UP_LIMIT_S = 30;
+/**
+ * Caught up means no stall began or ended within this long: back-to-back stalls of a backlog leave
+ * gaps shorter than a detection (the threshold), and a stall is reported once it reaches it.
+ */
+const QUIET_MS = 500;
+/** A wait for the server to catch up longer than this is said while it lasts. */
+const SAY_CATCHING_UP_MS = 3000;
 
 export async function runCheck(s: CheckSettings, h: CheckHost): Promise<CheckResult> {
   const startedAtMs = Date.now();
@@ -100,12 +115,13 @@ export async function runCheck(s: CheckSettings, h: CheckHost): Promise<CheckRes
   };
   try {
     h.progress?.({ kind: 'preflight' });
-    for (const e of s.canary ? [...s.endpoints, s.canary] : s.endpoints) {
+    // The canary first: no endpoint is loaded, even once, before the canary is known to answer.
+    for (const e of s.canary ? [s.canary, ...s.endpoints] : s.endpoints) {
       aborted(h.signal);
       const r = await timedRequest(endpointUrl(s.baseUrl, e), { method: e.method, timeoutMs });
       if (!isSuccess(r.status)) {
         const what = r.status === undefined ? `failed (${r.error ?? 'no answer'})` : `answered status ${r.status}`;
-        throw new CheckError(`${e === s.canary ? 'the canary ' : ''}${e.label} ${what} at ${endpointUrl(s.baseUrl, e)}; stallscope check needs endpoints that answer 2xx or 3xx`, 'endpoint');
+        throw new CheckError(`${e === s.canary ? 'the canary ' : ''}${endpointName(e)} ${what} at ${endpointUrl(s.baseUrl, e)}; stallscope check needs endpoints that answer 2xx or 3xx`, 'endpoint');
       }
     }
 
@@ -124,10 +140,10 @@ export async function runCheck(s: CheckSettings, h: CheckHost): Promise<CheckRes
       await canaryAnswered(log, idleEnd, h.signal);
       const idle = canaryWindow(log.samples(), idleFrom, idleEnd);
       canaryIdle = canaryStats(idle);
-      if (!idle.length) throw new CheckError(`the canary ${s.canary.label} got no answer within ${s.idleS} s; is the server stuck?`, 'canary');
+      if (!idle.length) throw new CheckError(`the canary ${endpointName(s.canary)} got no answer within ${s.idleS} s; is the server stuck?`, 'canary');
       if (canaryIdle.failed === idle.length) {
         const why = idle[idle.length - 1];
-        throw new CheckError(`the canary ${s.canary.label} failed at idle (${why.error ?? `status ${why.status}`})`, 'canary');
+        throw new CheckError(`the canary ${endpointName(s.canary)} failed at idle (${why.error ?? `status ${why.status}`})`, 'canary');
       }
     }
 
@@ -137,7 +153,7 @@ export async function runCheck(s: CheckSettings, h: CheckHost): Promise<CheckRes
       h.progress?.({ kind: 'endpoint', index, total: s.endpoints.length, endpoint, durationS: s.durationS, canaryIdle });
       const { startMs, loadEndMs, load } = await runLoad(loader, s, endpoint, timeoutMs, h.signal);
       await sleep(s.settleMs ?? SETTLE_MS, h.signal);
-      await stallsEnded(h, endpoint, startMs);
+      const catchUp = await caughtUp(h, s, endpoint, log, startMs, loadEndMs);
       await canaryAnswered(log, loadEndMs, h.signal);
       const result = judgeEndpoint({
         endpoint,
@@ -148,6 +164,8 @@ export async function runCheck(s: CheckSettings, h: CheckHost): Promise<CheckRes
         load,
         budgetMs: s.budgetMs,
         error: loadError(endpoint, load),
+        lag: h.lag?.(),
+        catchUp,
       });
       results.push(result);
       h.progress?.({ kind: 'endpointDone', result });
@@ -196,12 +214,53 @@ async function runLoad(
   return { startMs, loadEndMs: Date.now(), load };
 }
 
-/** A stall still in progress after the settle (a long one) is waited for, so its final duration counts. */
-async function stallsEnded(h: CheckHost, endpoint: Endpoint, fromMs: number): Promise<void> {
-  const until = Date.now() + ONGOING_WAIT_MS;
-  while (Date.now() < until && h.stalls().some((st) => st.ongoing && st.startMs >= fromMs && st.handler?.label === endpoint.label)) {
+/**
+ * Waits until the server has caught up with a load: no stall of the phase going on or ended within
+ * QUIET_MS, and with a canary, its requests answered within the threshold again. A server that queued
+ * requests blocking 1 s each is still blocking for seconds after the load stopped; the next endpoint
+ * must not be measured (nor its stalls counted) in that backlog. Gives up at the limit and says why.
+ */
+async function caughtUp(h: CheckHost, s: CheckSettings, endpoint: Endpoint, log: CanaryLog, phaseStartMs: number, loadEndMs: number): Promise<CatchUp> {
+  const until = loadEndMs + (s.catchUpLimitS ?? CATCH_UP_LIMIT_S) * 1000;
+  let said = false;
+  for (;;) {
+    const now = Date.now();
+    const pending = stillBusy(h.stalls(), endpoint, s.canary ? log : null, s.thresholdMs, phaseStartMs, loadEndMs, now);
+    if (!pending) return { ms: Math.max(0, now - loadEndMs), caughtUp: true };
+    if (now >= until) return { ms: now - loadEndMs, caughtUp: false, pending };
+    if (!said && now - loadEndMs >= SAY_CATCHING_UP_MS) {
+      said = true;
+      h.progress?.({ kind: 'catchingUp', endpoint, pending });
+    }
     await sleep(50, h.signal);
   }
+}
+
+/**
+ * What shows the server is still busy with the load of `endpoint`, or undefined once it has caught up.
+ * A stall that just ended counts only if it was the endpoint's (or nobody's): a background timer
+ * stalling every second is not a backlog, and would otherwise hold every phase to the limit.
+ */
+export function stillBusy(
+  stalls: readonly Stall[],
+  endpoint: Endpoint,
+  canary: CanaryLog | null,
+  thresholdMs: number,
+  phaseStartMs: number,
+  loadEndMs: number,
+  now: number,
+): string | undefined {
+  for (const st of stalls) {
+    if (st.startMs < phaseStartMs) continue;
+    if (st.ongoing) return `a stall still going on (${formatDuration(now - st.startMs)} so far)`;
+    if (st.startMs + st.durationMs > now - QUIET_MS && (!st.handler || handlerMatches(st.handler, endpoint))) return 'stalls still following one another';
+  }
+  if (!canary) return undefined;
+  if (canary.waitingUntil(now - thresholdMs)) return `the canary waiting more than ${formatDuration(thresholdMs)} for an answer`;
+  const after = canary.samples(now).filter((c) => c.sentMs > loadEndMs && c.error === undefined);
+  const last = after[after.length - 1];
+  if (!last) return 'no canary answer since the load ended';
+  return last.latencyMs < thresholdMs ? undefined : `the canary answering in ${formatDuration(last.latencyMs)}`;
 }
 
 /** Canary requests sent during the load and held up by it get a moment more to answer (see CanaryLog). */

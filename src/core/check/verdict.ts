@@ -4,14 +4,16 @@
  *
  * The rule, stated in `stallscope check --help` and the README: an endpoint is `blocking` when at
  * least one stall (the loop blocked for the threshold or longer) ran in its handler while it was
- * under load. Its handler is the probe's label for the request (`GET /slow`), which follows the
- * request through `await`s and timers it scheduled. The canary is corroboration, not the judge: a
- * busy machine can slow the canary without any stall, and a short stall can slip between canary
- * requests.
+ * under load. Which stalls those are is attribution.ts's one rule (its request, followed through
+ * `await`s and timers it scheduled; matched by path and route; garbage collection set apart). The
+ * canary is corroboration, not the judge: a busy machine can slow the canary without any stall, and
+ * a short stall can slip between canary requests.
  */
 import { groupByCulprit } from '../culprits';
-import type { Stall } from '../../shared/protocol';
-import type { Endpoint } from './endpoint';
+import type { LagSample, Stall } from '../../shared/protocol';
+import { endpointStalls } from './attribution';
+import { endpointName, type Endpoint } from './endpoint';
+import { findingText, poolUse, pythonFindings, threadpoolText, type PoolUse } from './pythonVerdict';
 import { percentile } from './percentile';
 import type { LoadResult } from './workerProtocol';
 
@@ -53,8 +55,12 @@ export interface PhaseWindow {
 export interface EndpointResult {
   endpoint: Endpoint;
   verdict: Verdict;
-  /** The stalls in this endpoint's handler during its phase, longest first. */
+  /** The stalls in this endpoint's handler during its phase, longest first: what every count counts. */
   stalls: Stall[];
+  /** Stalls in its handler during its phase that are not its doing (garbage collection), longest first. */
+  excused: Stall[];
+  /** The route pattern its stalls were handled by (`/users/:id`), when the probe knew it. */
+  route?: string;
   maxStallMs: number;
   p99StallMs: number;
   totalStallMs: number;
@@ -68,6 +74,19 @@ export interface EndpointResult {
   overBudget: boolean;
   /** Why the endpoint's own requests failed under load, if they did. */
   error?: string;
+  /** Python: what its blocking was (or what its requests paid instead), in a FastAPI user's words. */
+  findings?: string[];
+  /** Python: the threadpool's occupancy under its load. */
+  pool?: PoolUse;
+  /** How long after its load the server took to catch up with it, and whether it did within the limit. */
+  catchUp?: CatchUp;
+}
+
+export interface CatchUp {
+  ms: number;
+  caughtUp: boolean;
+  /** What was still going on when the limit was reached. */
+  pending?: string;
 }
 
 export interface JudgeInput {
@@ -80,6 +99,9 @@ export interface JudgeInput {
   load: LoadResult | undefined;
   budgetMs: number;
   error?: string;
+  /** Every lag sample so far: a Python server's threadpool occupancy rides on them. */
+  lag?: readonly LagSample[];
+  catchUp?: CatchUp;
 }
 
 export function canaryStats(samples: readonly CanarySample[]): CanaryStats {
@@ -101,11 +123,9 @@ export function canaryWindow(samples: readonly CanarySample[], fromMs: number, t
 
 export function judgeEndpoint(i: JudgeInput): EndpointResult {
   const { endpoint, phase } = i;
-  const during = i.stalls.filter((s) => s.startMs >= phase.startMs && s.startMs <= phase.endMs);
-  const own = during.filter((s) => s.handler?.label === endpoint.label).sort((a, b) => b.durationMs - a.durationMs);
+  const { own, excused, others: otherStalls } = endpointStalls(i.stalls, endpoint, phase);
   const others = new Map<string, { label: string; count: number; maxMs: number }>();
-  for (const s of during) {
-    if (s.handler?.label === endpoint.label) continue;
+  for (const s of otherStalls) {
     const label = s.handler?.label ?? '(no handler)';
     const o = others.get(label) ?? { label, count: 0, maxMs: 0 };
     o.count++;
@@ -117,10 +137,14 @@ export function judgeEndpoint(i: JudgeInput): EndpointResult {
   const culprits: EndpointCulprit[] = groupByCulprit(own, 'total')
     .filter((g) => g.culprit !== null)
     .map((g) => ({ file: g.culprit!.file, line: g.culprit!.line, function: g.culprit!.function, totalMs: round1(g.totalMs), count: g.count }));
+  const pool = i.lag ? poolUse(i.lag, phase) : undefined;
+  const findings = pythonFindings(own).map(findingText);
+  if (!own.length && pool && pool.busyMax > 0) findings.unshift(threadpoolText(pool));
   return {
     endpoint,
     verdict: own.length > 0 ? 'blocking' : 'non-blocking',
     stalls: own,
+    excused,
     maxStallMs,
     p99StallMs: durations.length ? percentile(durations, 99) : 0,
     totalStallMs: durations.reduce((t, d) => t + d, 0),
@@ -131,6 +155,10 @@ export function judgeEndpoint(i: JudgeInput): EndpointResult {
     phase,
     overBudget: maxStallMs > i.budgetMs,
     ...(i.error ? { error: i.error } : {}),
+    ...(findings.length ? { findings } : {}),
+    ...routeOf([...own, ...excused]),
+    ...(pool ? { pool } : {}),
+    ...(i.catchUp ? { catchUp: i.catchUp } : {}),
   };
 }
 
@@ -155,7 +183,15 @@ export function loadError(endpoint: Endpoint, r: LoadResult): string | undefined
     ...errors.map(([code, n]) => `${n} × ${code}`),
     ...(r.timeouts ? [`${r.timeouts} × timed out`] : []),
   ];
-  return `${endpoint.label} failed under load: ${parts.join(', ')} (of ${r.requests + sum(r.errorCodes) + r.timeouts} requests)`;
+  return `${endpointName(endpoint)} failed under load: ${parts.join(', ')} (of ${r.requests + sum(r.errorCodes) + r.timeouts} requests)`;
+}
+
+/** The route most of these stalls were handled by. */
+function routeOf(stalls: readonly Stall[]): { route?: string } {
+  const counts = new Map<string, number>();
+  for (const s of stalls) if (s.handler?.route) counts.set(s.handler.route, (counts.get(s.handler.route) ?? 0) + 1);
+  const top = [...counts].sort((a, b) => b[1] - a[1])[0];
+  return top ? { route: top[0] } : {};
 }
 
 function sum(o: Record<string, number>): number {

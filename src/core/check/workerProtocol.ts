@@ -4,6 +4,7 @@
  * and the load (autocannon at full tilt). Each runs in its own process so neither the server nor
  * the canary's timing shares an event loop with the load generator.
  */
+import { isObj } from '../../shared/guards';
 
 export interface LoadSpec {
   url: string;
@@ -38,9 +39,6 @@ export type FromWorker =
   | { type: 'loaded'; result: LoadResult }
   | { type: 'failed'; message: string };
 
-function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const counts = (v: unknown): v is Record<string, number> => isObj(v) && Object.values(v).every(num);
 

@@ -8,8 +8,10 @@ import Mocha from 'mocha';
 import { LOG_MARKER, RESULT_MARKER, type TestResult } from '../driverProtocol';
 
 export function run(): Promise<void> {
-  const mocha = new Mocha({ ui: 'bdd', timeout: 120_000, color: false, reporter: 'dot' });
+  // E2E_GREP: run only the tests whose title matches (while working on some; the full run sets nothing).
+  const mocha = new Mocha({ ui: 'bdd', timeout: 120_000, color: false, reporter: 'dot', ...(process.env.E2E_GREP ? { grep: process.env.E2E_GREP } : {}) });
   mocha.addFile(path.resolve(__dirname, 'stallscope.test.js'));
+  mocha.addFile(path.resolve(__dirname, 'findability.test.js'));
   return new Promise((resolve, reject) => {
     const started = new Map<string, number>();
     const report = (r: TestResult) => console.log(RESULT_MARKER + JSON.stringify(r));

@@ -136,6 +136,50 @@ describe('Stallscope in VS Code', function () {
     assert.ok(stall.durationMs >= 250 && stall.durationMs < 3000, `duration ${stall.durationMs} ms for a 300 ms block`);
   });
 
+  it('the first stall of the session is announced once, and Show Timeline opens the timeline', async function () {
+    needsDriver(this);
+    const notice = await until('the first-stall notice', () => api.lastNotice);
+    // Usually the request's stall; on a loaded machine a start-up block may come first.
+    assert.match(notice, /^Stallscope: first stall in "Report server": [\d.]+ m?s stall( in .+)?( at .+)?\.$/);
+    await vscode.commands.executeCommand('notifications.showList');
+    const item = '.notifications-center .notification-list-item:has-text("first stall in")';
+    await driver.waitFor('workbench', item);
+    await driver.screenshot('first-stall-notice');
+    assert.equal(count((await driver.texts('workbench', '.notifications-center .notification-list-item')).join('\n'), 'first stall in'), 1, 'said once');
+    await driver.click('workbench', `${item} .monaco-button:has-text("Show Timeline")`);
+    await driver.waitFor('webview', `[data-stall-id="${stall.id}"]`);
+    await vscode.commands.executeCommand('notifications.hideList');
+    // The tests after this one open the timeline and the editors themselves.
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('the Stallscope view in Run and Debug lists the stall by route and line; opening the line puts the cursor on it', async function () {
+    needsDriver(this);
+    const line = lineOf('STALL-LINE');
+    const route = await until('the view to list GET /report', () => api.stallTree.find((r) => r.route.startsWith('GET /report ·')));
+    assert.match(route.route, /^GET \/report · \d+ stalls? · worst [\d.]+ m?s$/);
+    assert.ok(route.lines.some((l) => l.startsWith(`server.js:${line} · `) && /· \d+ stalls? · worst [\d.]+ m?s$/.test(l)), JSON.stringify(route.lines));
+    const editor = await vscode.window.showTextDocument(vscode.Uri.file(SERVER()), { viewColumn: vscode.ViewColumn.One });
+    editor.selection = new vscode.Selection(0, 0, 0, 0);
+    await vscode.commands.executeCommand('stallscope.stalls.focus');
+    const row = `.monaco-list-row:has-text("server.js:${line}")`;
+    await driver.waitFor('workbench', row);
+    await driver.screenshot('run-and-debug-view');
+    const moved = new Promise<number>((resolve) => {
+      const d = vscode.window.onDidChangeTextEditorSelection((e) => {
+        if (e.textEditor.document.uri.fsPath === SERVER() && e.selections[0].active.line !== 0) {
+          d.dispose();
+          resolve(e.selections[0].active.line);
+        }
+      });
+    });
+    await driver.click('workbench', row);
+    const at = await Promise.race([moved, sleep(15_000).then(() => undefined)]);
+    assert.equal(at, line - 1, 'the cursor is on the blocking line');
+    await vscode.commands.executeCommand('workbench.action.closeSidebar');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
   it('decorates the culprit line in the editor', async function () {
     needsDriver(this);
     await vscode.window.showTextDocument(vscode.Uri.file(SERVER()), { viewColumn: vscode.ViewColumn.One });
@@ -230,6 +274,10 @@ describe('Stallscope in VS Code', function () {
       const heldMs = (pause.endMs ?? 0) - pause.startMs;
       console.log(`E2E| pause ${pause.id}: ${Math.round(heldMs)} ms (${pause.reason}); all pauses: ${live.pauses.map((p) => `${p.id} ${p.reason}`).join(', ')}; probe stalls explained by pauses: ${api.suppressedStalls}`);
       assert.ok(heldMs >= 900 && heldMs < 10_000, `the pause lasted the ~1 s it was held (${heldMs} ms)`);
+      // The probe saw the same break (V8 calls it "other"): one pause, with the adapter's reason.
+      await sleep(500);
+      const ofThisBreak = live.pauses.filter((p) => p.pid === serverPid && p.threadId === 0 && p.startMs < resumedAt && (p.endMs ?? Infinity) > pausedAt);
+      assert.deepEqual(ofThisBreak.map((p) => p.reason), ['breakpoint'], 'the break is stored once');
       await sleep(1000); // time for a late end-of-stall message to arrive, if the probe sent one
       const during = live.stalls.filter((s) => s.pid === serverPid && s.startMs < resumedAt && s.startMs + s.durationMs > pausedAt);
       assert.deepEqual(during.map((s) => `${s.id} ${Math.round(s.durationMs)} ms`), [], 'no stall overlaps the pause');
@@ -237,6 +285,33 @@ describe('Stallscope in VS Code', function () {
       const inFixture = live.stalls.filter((s) => s.pid === serverPid && s.culprit?.file === SERVER());
       const show = (s: Stall) => `${s.id}: ${Math.round(s.durationMs)} ms at ${s.startMs - pausedAt} ms from the pause, line ${s.culprit?.line} (${s.handler?.label})`;
       assert.deepEqual(inFixture.map(show), [show(stall)], 'still just the one real stall in the fixture');
+    } finally {
+      vscode.debug.removeBreakpoints([bp]);
+    }
+  });
+
+  it('a block right after Continue, in the same handler call as the breakpoint, is still a stall', async function () {
+    needsDriver(this);
+    const line = lineOf('PAUSE-THEN-BLOCK');
+    const since = events.mark();
+    const bp = new vscode.SourceBreakpoint(new vscode.Location(vscode.Uri.file(SERVER()), new vscode.Position(line - 1, 0)));
+    vscode.debug.addBreakpoints([bp]);
+    try {
+      await events.verifiedBreakpoint('Report server', line, since);
+      const response = get(port, '/pause-then-block');
+      await events.stopped('Report server', since);
+      await sleep(500);
+      const continuedAt = Date.now();
+      await vscode.commands.executeCommand('workbench.action.debug.continue');
+      assert.match(await response, /blocked after the pause/);
+      const answeredAt = Date.now();
+      const after = await until('the stall after Continue', () =>
+        live.stalls.find((s) => s.pid === serverPid && !s.ongoing && s.startMs < answeredAt && s.startMs + s.durationMs > continuedAt && s.durationMs >= 200),
+      );
+      console.log(`E2E| after Continue: ${after.id} ${Math.round(after.durationMs)} ms at ${after.culprit?.file}:${after.culprit?.line} (${after.handler?.label})`);
+      assert.ok(after.durationMs < 3000, `a 300 ms block, not the pause (${after.durationMs} ms)`);
+      assert.equal(after.handler?.label, 'GET /pause-then-block');
+      assert.equal(after.culprit?.line, lineOf('AFTER-PAUSE-LINE'), 'the blocking line after the breakpoint');
     } finally {
       vscode.debug.removeBreakpoints([bp]);
     }
@@ -275,7 +350,7 @@ describe('Stallscope in VS Code', function () {
     await until('the recording to stop being live', () => live.live === false);
     assert.equal(api.current, live, 'the finished recording stays on screen');
     const n = live.stalls.length;
-    await until('the status bar to show the finished recording', () => api.statusText === `$(pulse) p99 – · ${n} ${n === 1 ? 'stall' : 'stalls'}`);
+    await until('the status bar to show the finished recording', () => api.statusText === `$(history) ${n} ${n === 1 ? 'stall' : 'stalls'} · ended`);
   });
 
   it('a launch configuration with "stallscope": true gets the probe', async function () {
@@ -285,8 +360,17 @@ describe('Stallscope in VS Code', function () {
     assert.match(match[1], PROBE_REQUIRE);
     const rec = await until('a new live recording with the probe', () => api.current !== before && api.current?.live && api.current.processes.length > 0 && api.current);
     assert.equal(rec.title, 'Opt-in server');
+    assert.ok(before && api.recent.includes(before), 'the finished recording is kept under Show Recent Recording, not thrown away');
+    assert.ok(before.stalls.length > 0, 'whole');
     await stopLaunch('Opt-in server');
     await until('the opt-in recording to end', () => !rec.live);
+    if (!driver.available) return;
+    // Both finished recordings stay at hand: the earlier one comes back from Show Recent Recording.
+    const shown = vscode.commands.executeCommand<boolean>('stallscope.showRecentRecording');
+    await driver.quickPick('Report server');
+    assert.equal(await shown, true);
+    assert.equal(api.current, before, 'the earlier recording is on screen again');
+    assert.ok(api.recent.includes(rec), 'and the opt-in one is kept under recent');
   });
 
   it('a Node launch that did not opt in runs without the probe', async function () {
@@ -298,7 +382,12 @@ describe('Stallscope in VS Code', function () {
     assert.doesNotMatch(match[1], /STALLSCOPE/);
     await events.output('Plain server', /LISTENING \d+/, since);
     assert.equal(api.current, before, 'no new recording');
+    // The finished recording's count must not pass for a watched session.
+    await until('the status bar to say nothing watches this session', () => api.statusText === '$(debug-disconnect) Stallscope: not watching');
     await stopLaunch('Plain server');
+    await until('the status bar to show the finished recording again', () => api.statusText?.endsWith(' · ended')).catch((e: Error) => {
+      throw new Error(`${e.message}: status ${JSON.stringify(api.statusText)}, on screen ${JSON.stringify(api.current?.title)}, active session ${JSON.stringify(vscode.debug.activeDebugSession?.name)}`);
+    });
   });
 
   it('the enableForAllNodeSessions setting puts the probe into a launch that did not opt in', async function () {
@@ -347,6 +436,7 @@ describe('Stallscope in VS Code', function () {
     assert.ok(current);
     const saved = await vscode.commands.executeCommand<vscode.Uri | undefined>('stallscope.saveRecording', file);
     assert.equal(saved?.fsPath, file.fsPath);
+    assert.equal(api.lastSaveMessage, `Stallscope: saved the recording to ${file.fsPath}`, 'the save says where the file went');
     const report = JSON.parse(fs.readFileSync(file.fsPath, 'utf8')) as { version: number; stalls: unknown[] };
     assert.equal(report.version, 1);
     assert.equal(report.stalls.length, current.stalls.length);
@@ -355,6 +445,40 @@ describe('Stallscope in VS Code', function () {
     assert.equal(opened.title, 'saved.json');
     assert.equal(opened.live, false);
     assert.equal(opened.stalls.length, current.stalls.length);
+  });
+
+  it('a stall with no line of the user\'s code opens the timeline on it (what is known), not a warning', async function () {
+    needsDriver(this);
+    const t0 = Date.now() - 60_000;
+    const report = {
+      version: 1,
+      pid: 4242,
+      command: ['node', 'server.js'],
+      startedAt: new Date(t0).toISOString(),
+      stalls: [
+        {
+          id: '4242.0.1',
+          pid: 4242,
+          thread: { id: 0 },
+          startMs: t0 + 1000,
+          durationMs: 420,
+          culprit: null,
+          frames: [{ file: 'node:fs', line: 1, column: 1, function: 'readFileSync' }],
+          handler: { kind: 'http', label: 'GET /file' },
+          cause: { kind: 'native', api: 'readFileSync' },
+        },
+      ],
+      lag: [],
+      processes: [{ pid: 4242, ppid: 1, argv: ['node', 'server.js'], cwd: '/app', runtime: { name: 'node', version: '22.4.0' }, mode: 'full', startedAtMs: t0, threads: [{ id: 0 }] }],
+    };
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'stallscope-e2e-')), 'native.json');
+    fs.writeFileSync(file, JSON.stringify(report));
+    assert.equal(await vscode.commands.executeCommand('stallscope.openRecording', vscode.Uri.file(file)), true);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    assert.equal(await vscode.commands.executeCommand('stallscope.revealStall', '4242.0.1'), true);
+    await driver.waitFor('webview', '[data-stall-id="4242.0.1"][aria-selected="true"]');
+    assert.equal(vscode.window.activeTextEditor, undefined, 'no editor was opened on node:fs');
+    await driver.screenshot('no-user-code');
   });
 
   it('Open Recording of a malformed file shows a clear error and keeps what is on screen', async function () {

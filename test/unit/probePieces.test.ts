@@ -12,16 +12,16 @@ import { buildSync } from 'esbuild';
 import { ProbeServer } from '../../src/core/probeServer';
 import { PROTOCOL_VERSION, type HelloMessage, type ProbeToHost } from '../../src/shared/protocol';
 import { isHelperProcess } from '../../src/probe/bootstrap';
+import type { RawFrame } from '../../src/probe/callSites';
 import { interpretCapture, toPath } from '../../src/probe/frames';
 import { judgeLooks, nextSampleInMs, preferSamples, LATE_END_MS, type Look } from '../../src/probe/looks';
-import { cleanEnv } from '../../src/probe/mainProbe';
 import { heartbeatFor, resolveOptions } from '../../src/probe/options';
-import { PauseTracker } from '../../src/probe/pauses';
+import { ThreadPauses } from '../../src/probe/pauses';
 import { requestLabel } from '../../src/probe/requestContext';
-import type { RawFrame } from '../../src/probe/snapshot';
 import { SourceMapResolver, lastSourceMappingUrl } from '../../src/probe/sourceMaps';
 import { Transport } from '../../src/probe/transport';
-import { waitFor } from './harness';
+import { cleanEnv } from '../../src/probe/watchdogSpawn';
+import { waitFor } from '../probe/harness';
 
 const PROBE_FILE = '/opt/stallscope/dist/probe.js';
 const f = (file: string, line: number, column: number, fn = 'f', extra: Partial<RawFrame> = {}): RawFrame => ({
@@ -212,7 +212,7 @@ describe('probe pieces', () => {
   });
 
   it('pauses: overlap queries and one open pause at a time', () => {
-    const p = new PauseTracker();
+    const p = new ThreadPauses();
     assert.ok(p.pause(100, 'other'));
     assert.equal(p.pause(110, 'other'), undefined);
     assert.ok(p.paused);
@@ -235,10 +235,9 @@ describe('probe pieces', () => {
       token,
       pid: process.pid,
       ppid: process.ppid,
-      threadId: 0,
       argv: [],
       cwd: '/',
-      nodeVersion: process.version,
+      runtime: { name: 'node', version: process.version },
       mode: 'full',
       startedAtMs: Date.now(),
     };
@@ -267,10 +266,9 @@ describe('probe pieces', () => {
       token: 'wrong',
       pid: 1,
       ppid: 0,
-      threadId: 0,
       argv: [],
       cwd: '/',
-      nodeVersion: 'v20',
+      runtime: { name: 'node', version: 'v20' },
       mode: 'full',
       startedAtMs: 0,
     };

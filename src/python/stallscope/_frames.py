@@ -1,0 +1,119 @@
+"""From Python frame objects to the protocol's frames, and which of them is the user's code.
+
+The user's code is everything but the standard library, installed packages (site-packages,
+dist-packages) and the probe itself; the culprit of a stall is the innermost such frame.
+"""
+import itertools
+import os
+import sys
+import sysconfig
+
+MAX_STACK_FRAMES = 50
+_PROBE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _not_user_prefixes():
+    dirs = set()
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        try:
+            d = sysconfig.get_paths().get(key)
+        except Exception:
+            d = None
+        if d:
+            dirs.add(os.path.realpath(d))
+            dirs.add(os.path.abspath(d))
+    for base in {sys.base_prefix, sys.base_exec_prefix}:
+        for d in ("lib", "lib64"):
+            dirs.add(os.path.join(base, d, "python%d.%d" % sys.version_info[:2]))
+    dirs.add(_PROBE_DIR)
+    return tuple(d.rstrip(os.sep) + os.sep for d in dirs)
+
+
+_NOT_USER = _not_user_prefixes()
+_PACKAGE_MARKERS = (os.sep + "site-packages" + os.sep, os.sep + "dist-packages" + os.sep)
+_user_cache = {}
+
+
+def is_user_file(filename):
+    r = _user_cache.get(filename)
+    if r is None:
+        r = not (
+            filename.startswith("<")
+            or filename.startswith(_NOT_USER)
+            or any(m in filename for m in _PACKAGE_MARKERS)
+        )
+        if len(_user_cache) < 10000:
+            _user_cache[filename] = r
+    return r
+
+
+def is_probe_file(filename):
+    return filename.startswith(_PROBE_DIR + os.sep)
+
+
+def chain(frame, limit=200):
+    """The frames from `frame` outwards, innermost first."""
+    out = []
+    while frame is not None and len(out) < limit:
+        out.append(frame)
+        frame = frame.f_back
+    return out
+
+
+def _column(frame):
+    positions = getattr(frame.f_code, "co_positions", None)  # 3.11+
+    if positions is None or frame.f_lasti < 0:
+        return 1
+    try:
+        pos = next(itertools.islice(positions(), frame.f_lasti // 2, None), None)
+    except Exception:
+        pos = None
+    col = pos[2] if pos else None
+    return col + 1 if isinstance(col, int) else 1
+
+
+def _path(filename):
+    if filename.startswith("<"):
+        return filename
+    return filename if os.path.isabs(filename) else os.path.abspath(filename)
+
+
+def to_frame(frame):
+    code = frame.f_code
+    line = frame.f_lineno or code.co_firstlineno or 1
+    return {
+        "file": _path(code.co_filename),
+        "line": max(1, line),
+        "column": _column(frame),
+        "function": getattr(code, "co_qualname", code.co_name),
+    }
+
+
+def describe(frames):
+    """(protocol frames, culprit frame or None, index of the culprit in `frames` or -1)."""
+    out, culprit, at = [], None, -1
+    for i, f in enumerate(frames):
+        name = f.f_code.co_filename
+        if is_probe_file(name):
+            continue
+        fr = None
+        if len(out) < MAX_STACK_FRAMES:
+            fr = to_frame(f)
+            out.append(fr)
+        if culprit is None and is_user_file(name):
+            culprit, at = fr or to_frame(f), i
+    return out, culprit, at
+
+
+def from_dump(stack):
+    """(protocol frames, culprit) from faulthandler's [(file, line, function)], innermost first."""
+    out, culprit = [], None
+    for file, line, function in stack:
+        if is_probe_file(file):
+            continue
+        fr = {"file": _path(file), "line": max(1, line), "column": 1, "function": function}
+        if len(out) < MAX_STACK_FRAMES:
+            out.append(fr)
+        if culprit is None and is_user_file(file):
+            culprit = fr
+    return out, culprit

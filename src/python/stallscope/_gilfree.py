@@ -1,0 +1,72 @@
+"""The one view of a thread that needs no GIL: faulthandler's timer thread (C) dumps every thread's
+stack when it is not cancelled in time. The watchdog arms it for a moment after its own wake-up:
+if the watchdog cannot get the GIL by then (the loop's thread holds it in a C call, json.dumps, a
+regex), the dump shows the loop's thread inside that call, at its exact line, while it lasts.
+
+faulthandler has one such timer per process, so it is only used with a host session, never where
+pytest is loaded (its faulthandler_timeout uses the same timer), and never across a fork (cancelled
+before, re-armed after).
+"""
+import faulthandler
+import os
+import re
+import sys
+import tempfile
+
+MARGIN = 0.015  # s after the watchdog's planned wake-up
+_THREAD = re.compile(rb"^(?:Current thread|Thread) (0x[0-9a-fA-F]+)")
+_FRAME = re.compile(rb'^  File "(.*)", line (\d+) in (.*)$')
+
+
+class GilFreeDump:
+    def __init__(self):
+        self.file = tempfile.TemporaryFile()
+        self.armed = False
+        self.disabled = False
+
+    def usable(self):
+        if self.disabled or "_pytest" in sys.modules:
+            self.disabled = True
+            return False
+        return True
+
+    def arm(self, seconds):
+        if self.usable():
+            try:
+                faulthandler.dump_traceback_later(seconds + MARGIN, repeat=False, file=self.file, exit=False)
+                self.armed = True
+            except Exception:
+                self.disabled = True
+
+    def cancel(self):
+        if self.armed:
+            self.armed = False
+            if not self.disabled and "_pytest" not in sys.modules:
+                faulthandler.cancel_dump_traceback_later()
+
+    def take(self):
+        """{thread ident: [(file, line, function), ...] innermost first} dumped since the last take
+        (call it after cancel())."""
+        try:
+            self.file.seek(0)
+            data = self.file.read()
+            # Cancelled before this is read, so nothing writes meanwhile: start the file afresh.
+            self.file.seek(0)
+            self.file.truncate()
+        except OSError:
+            return {}
+        if not data:
+            return {}
+        stacks, current = {}, None
+        for line in data.splitlines():
+            if line.startswith(b"Timeout"):
+                stacks, current = {}, None  # only the latest dump counts
+                continue
+            m = _THREAD.match(line)
+            if m:
+                current = stacks.setdefault(int(m.group(1), 16), [])
+                continue
+            m = _FRAME.match(line)
+            if m and current is not None:
+                current.append((os.fsdecode(m.group(1)), int(m.group(2)), m.group(3).decode("utf-8", "replace")))
+        return stacks

@@ -1,0 +1,150 @@
+"""One running loop's heartbeat: a `call_later` tick whose lateness is the loop's lag.
+
+Exact duration. A tick that runs late says the loop was blocked, but not since when: the blocking
+callback may have started anywhere in the interval before the tick was due, so `lateness` alone
+under-states a stall by up to one period (the prototype's 4-8 ms). With the pure-Python loop the
+selector's `select` is wrapped to add up the time the loop sat idle in it, so a gap's blocked time
+is the gap minus that idle time, as the Node probe does with libuv's idle time. A loop that holds
+still in `select` only because another thread holds the GIL counts as idle there, so the blocked
+time is never less than the lateness. uvloop's C loop shows no idle time: there the start is taken
+as half a period before the tick was due (the expected value) and the period is shorter.
+
+Everything here runs on the loop's thread, once per tick: a clock read, a compare, a list append.
+"""
+import collections
+import threading
+import time
+
+from . import _baseline, _options, _pool, _threads
+
+_mono = time.monotonic
+
+
+class LoopMonitor:
+    def __init__(self, loop, core):
+        self.loop = loop
+        self.core = core
+        self.ident = threading.get_ident()
+        self.thread = _threads.thread_ref(self.ident)
+        self.native_id = getattr(threading, "get_native_id", lambda: None)()
+        self.runq = _baseline.RunQueue(self.native_id)
+        self.bases = collections.deque(maxlen=3)  # watchdog-owned: what threads had used before
+        self.slept = None  # watchdog-owned: (when it went to sleep, this thread's run-queue time then)
+        self.idle = 0.0
+        self.exact = self._wrap_selector()
+        self.period = _options.heartbeat_for(core.threshold_ms, self.exact)
+        self.entry_code = None  # code of the frame that started the loop (its "own poll" for uvloop)
+        self.poll_codes = set()
+        self.stall = None  # the stall the watchdog sees open (watchdog-owned)
+        self.gilfree = None  # (when, stack) faulthandler dumped of this thread (watchdog-owned)
+        self.running = True
+        self.pool = _pool.PoolWatch()
+        now = _mono()
+        self.last = now
+        self.last_idle = 0.0
+        self.due = now + self.period
+        self.win_start, self.win_idle, self.win_cpu, self.win_lags = now, 0.0, time.thread_time(), []
+        self.handle = loop.call_later(self.period, self._tick)
+
+    def _wrap_selector(self):
+        sel = getattr(self.loop, "_selector", None)
+        select = getattr(sel, "select", None)
+        if select is None or getattr(select, "_stallscope", False):
+            return False
+        mono = _mono
+
+        def timed_select(timeout=None):
+            t0 = mono()
+            try:
+                return select(timeout)
+            finally:
+                self.idle += mono() - t0
+
+        timed_select._stallscope = True
+        try:
+            sel.select = timed_select
+        except Exception:
+            return False
+        self._unwrap = lambda: sel.__dict__.pop("select", None)
+        return True
+
+    def stop(self):
+        if self.running and self.win_lags and threading.get_ident() == self.ident:
+            self._close_window(_mono())
+        self.running = False
+        try:
+            self.handle.cancel()
+        except Exception:
+            pass
+        self.runq.close()
+        unwrap = getattr(self, "_unwrap", None)
+        if unwrap:
+            try:
+                unwrap()
+            except Exception:
+                pass
+
+    def _tick(self):
+        now = _mono()
+        gap = now - self.last
+        lateness = now - self.due
+        if lateness < 0:
+            lateness = 0.0
+        if gap * 1000 >= self.core.threshold_ms or self.stall is not None:
+            self._gap_ended(now, gap, lateness)
+        self.last, self.last_idle = now, self.idle
+        self.win_lags.append(lateness)
+        self.pool.note(now)
+        if now - self.win_start >= self.core.lag_interval:
+            self._close_window(now)
+        if self.running:
+            self.due = now + self.period
+            self.handle = self.loop.call_later(self.period, self._tick)
+
+    def _gap_ended(self, now, gap, lateness):
+        if self.exact:
+            blocked = max(gap - (self.idle - self.last_idle), lateness)
+        else:
+            blocked = min(gap, lateness + self.period / 2)
+        self.core.gap_ended(self, now, blocked, lateness, self.last)
+
+    def _close_window(self, now):
+        lags = sorted(self.win_lags)
+        n = len(lags)
+        interval = now - self.win_start
+        if self.exact:
+            busy = interval - (self.idle - self.win_idle)
+        else:
+            busy = time.thread_time() - self.win_cpu
+        sample = {
+            "pid": self.core.pid,
+            "threadId": self.thread["id"],
+            "atMs": round(self.core.epoch(now), 2),
+            "intervalMs": round(interval * 1000, 2),
+            "p50Ms": round(lags[n // 2] * 1000, 2),
+            "p99Ms": round(lags[min(n - 1, int(n * 0.99))] * 1000, 2),
+            "maxMs": round(lags[-1] * 1000, 2),
+            "elu": round(min(1.0, max(0.0, busy / interval)), 3) if interval > 0 else 0.0,
+        }
+        pool = self.pool.take()
+        if pool is not None:
+            sample["pool"] = pool
+        self.core.lag_sample(sample)
+        self.win_start, self.win_idle, self.win_lags = now, self.idle, []
+        if not self.exact:
+            self.win_cpu = time.thread_time()
+
+
+def _flush_gap(self):
+    """Ends the current gap now if it is a stall (called on the loop's thread, e.g. by Watch.stop
+    right after blocking code, before the loop could tick again)."""
+    if threading.get_ident() != self.ident or not self.running:
+        return
+    now = _mono()
+    gap = now - self.last
+    if gap * 1000 >= self.core.threshold_ms:
+        self._gap_ended(now, gap, max(0.0, now - self.due))
+        self.last, self.last_idle = now, self.idle
+
+
+LoopMonitor.flush_gap = _flush_gap

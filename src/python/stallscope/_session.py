@@ -1,0 +1,105 @@
+"""The probe's side of one host session: hello, the messages the host reads, and what the host
+asks back (`configure`). Lag samples are sent in batches; listening sockets once found.
+"""
+import collections
+import os
+import platform
+import sys
+
+from . import _listening
+from ._transport import Transport
+
+PROTOCOL_VERSION = 2
+MAX_LAG_BATCH = 1000
+_LAG_FLUSH = 0.5  # s
+# A server listens once its start-up is done (uvicorn: after importing the app): look often at first,
+# then seldom (each look reads the network namespace's socket table).
+_SCAN_DELAYS = (0.05, 0.1, 0.2, 0.3) + (0.5,) * 60
+_SCAN_LATER = 10.0
+
+
+def _argv():
+    argv = getattr(sys, "orig_argv", None)
+    if not argv:
+        argv = [sys.executable] + list(sys.argv)
+    return [str(a)[:1024] for a in argv[:256]]
+
+
+class Session:
+    def __init__(self, core, options, started_at_ms):
+        self.core = core
+        self.options = options
+        self.threshold_ms = options.threshold_ms
+        self.started_at_ms = started_at_ms
+        self.lag = collections.deque(maxlen=20000)
+        self.lag_flushed = 0.0
+        self.servers = set()
+        self.scan_at, self.scans = None, 0
+        self.transport = Transport(options.url, self.hello, self.on_message)
+
+    def hello(self):
+        msg = {
+            "type": "hello",
+            "protocolVersion": PROTOCOL_VERSION,
+            "token": self.options.token,
+            "pid": os.getpid(),
+            "ppid": os.getppid(),
+            "argv": _argv(),
+            "cwd": os.getcwd(),
+            "runtime": {"name": "python", "version": platform.python_version()},
+            "mode": "full" if self.options.stacks else "lag-only",
+            "startedAtMs": round(self.started_at_ms, 2),
+        }
+        if self.options.session_id:
+            msg["sessionId"] = self.options.session_id
+        return msg
+
+    def on_message(self, msg):
+        if msg.get("type") == "configure":
+            t = msg.get("thresholdMs")
+            if isinstance(t, (int, float)) and 10 <= t <= 60_000:
+                self.threshold_ms = float(t)
+                self.core.recompute_threshold()
+
+    def send(self, msg):
+        self.transport.send(msg)
+
+    def loop_started(self, now):
+        if self.scan_at is None:
+            self.scan_at = now + _SCAN_DELAYS[0]
+
+    def periodic(self, now):
+        if self.lag and now - self.lag_flushed >= _LAG_FLUSH:
+            self.lag_flushed = now
+            batch = []
+            while self.lag and len(batch) < MAX_LAG_BATCH:
+                batch.append(self.lag.popleft())
+            self.send({"type": "lag", "samples": batch})
+        if self.scan_at is not None and now >= self.scan_at:
+            self.scans += 1
+            delay = _SCAN_DELAYS[self.scans] if self.scans < len(_SCAN_DELAYS) else _SCAN_LATER
+            self.scan_at = now + delay
+            self._scan()
+
+    def next_due(self, now):
+        t = self.scan_at if self.scan_at is not None else now + 1.0
+        if self.lag:
+            t = min(t, self.lag_flushed + _LAG_FLUSH)
+        return t
+
+    def _scan(self):
+        try:
+            found = _listening.listening()
+        except Exception:
+            return
+        for address, port in found:
+            if (address, port) in self.servers:
+                continue
+            self.servers.add((address, port))
+            self.send({"type": "listening", "server": {"pid": os.getpid(), "protocol": "http", "address": address, "port": port}})
+
+    def close(self, timeout):
+        if self.lag:
+            self.lag_flushed = 0.0
+            self.periodic(self.lag_flushed + _LAG_FLUSH)
+        self.transport.flush(timeout)

@@ -1,0 +1,261 @@
+"""The watchdog: one daemon thread per process that notices a loop whose heartbeat is late, looks at
+it while it is still blocked, and tells the stall when the heartbeat comes back.
+
+It does not poll: it sleeps until the earliest moment a loop could be `threshold` late (the last
+tick + one period + the threshold), and while a stall is open, until its next look.
+"""
+import collections
+import threading
+import time
+
+from . import _baseline, _causes, _frames, _gcwatch, _gilfree, _handlers, _sampling
+
+_mono = time.monotonic
+MAX_SAMPLES = 20
+SAMPLE_EVERY = 0.02  # s between looks at an open stall
+
+
+class OpenStall:
+    def __init__(self, monitor, seq, now, last):
+        self.monitor = monitor
+        self.id = "%d.%d.%d" % (monitor.core.pid, monitor.thread["id"], seq)
+        self.opened_at_tick = last
+        self.detected = now
+        self.samples = []
+        self.next_sample = now
+        self.sent_ongoing = False
+        self.victims = None
+        self.starved_by = None  # the look at the thread that held the GIL, when it is told so
+
+
+class Watchdog:
+    def __init__(self, core):
+        self.core = core
+        self.wake = threading.Event()
+        self.ended = collections.deque()
+        self.seq = 0
+        self.gilfree = None  # faulthandler's timer, with a host session
+
+    def run(self):
+        core = self.core
+        intended = _mono()
+        runq = _baseline.RunQueue()
+        queued_before = runq.read() or 0.0
+        while not core.stopped:
+            gilfree = self.gilfree
+            if gilfree is not None:
+                gilfree.cancel()
+            now = _mono()
+            # How late this thread got the GIL after its wait: the lateness less the time the OS
+            # kept it waiting for a core (a busy machine), which says nothing about the GIL.
+            queued = runq.read() or 0.0
+            late = max(0.0, now - intended - max(0.0, queued - queued_before))
+            if gilfree is not None:
+                # If it fired, it fired when this thread was MARGIN late for its wake-up.
+                self._gilfree_dump(gilfree.take(), intended + _gilfree.MARGIN)
+            while self.ended:
+                # Taken off only once told: Watch.stop() waits for an empty queue.
+                try:
+                    self._finish(*self.ended[0])
+                except Exception:
+                    pass
+                self.ended.popleft()
+            next_wake = now + 1.0
+            monitors = [m for m in list(core.monitors.values()) if m.running]
+            others = _baseline.others_cpu({m.ident for m in monitors}) if monitors else {}
+            for m in monitors:
+                st = m.stall
+                if st is None:
+                    m.bases.append(_baseline.Baseline(m, others))
+                    deadline = m.last + m.period + core.threshold_ms / 1000
+                    if now < deadline:
+                        next_wake = min(next_wake, deadline)
+                        continue
+                    last = m.last
+                    self.seq += 1
+                    st = OpenStall(m, self.seq, now, last)
+                    if m.last != last:
+                        continue  # the loop ticked meanwhile
+                    m.stall = st
+                if st.opened_at_tick != m.last:
+                    continue  # its end is on its way through self.ended
+                if len(st.samples) < MAX_SAMPLES and now >= st.next_sample:
+                    self._look(st, late, now)
+                    # The first looks come quickly: two give the threads' CPU use, which tells GIL starvation.
+                    st.next_sample = now + (SAMPLE_EVERY / 2 if len(st.samples) < 3 else SAMPLE_EVERY)
+                next_wake = min(next_wake, st.next_sample if len(st.samples) < MAX_SAMPLES else now + 0.25)
+            try:
+                next_wake = min(next_wake, core.periodic(now))
+            except Exception:
+                pass
+            timeout = max(0.0005, next_wake - _mono())
+            queued_before = runq.read() or 0.0
+            for m in monitors:
+                q = m.runq.read()
+                m.slept = (_mono(), q) if q is not None else None
+            if gilfree is None and core.session is not None and core.monitors:
+                gilfree = self.gilfree = _gilfree.GilFreeDump()
+            if gilfree is not None and core.monitors:
+                gilfree.arm(timeout)
+            intended = _mono() + timeout
+            self.wake.wait(timeout)
+            self.wake.clear()
+
+    def _gilfree_dump(self, stacks, when):
+        """faulthandler dumped the stacks because this thread could not get the GIL: a loop's thread
+        late then was inside a C call holding it; keep its stack for that stall (matched by time:
+        the loop may have ticked since)."""
+        for m in list(self.core.monitors.values()):
+            stack = stacks.get(m.ident)
+            if stack:
+                m.gilfree = (when, stack)
+
+    def _look(self, st, late, now):
+        m = st.monitor
+        try:
+            s = _sampling.take(m, late, now, probe_gil=len(st.samples) < 3)
+        except Exception:
+            return
+        # The loop's thread's wait for a core since this thread went to sleep, in the share that
+        # fell within this thread's wait for the GIL (the rest was its sleep).
+        queued = m.runq.read()
+        if m.slept is not None and queued is not None:
+            since, queued0 = m.slept
+            window = now - since
+            if window > 0:
+                s.os_wait = max(0.0, queued - queued0) * min(1.0, late / window)
+        st.samples.append(s)
+        if len(st.samples) == 1 and not s.paused:
+            try:
+                st.victims = _handlers.in_flight(m.loop, s.scope)
+            except Exception:
+                st.victims = None
+        if not st.sent_ongoing and not s.idle:
+            st.sent_ongoing = True
+            if s.paused:
+                self.core.pause(st.id, m, self.core.epoch(m.last), None)
+            else:
+                blocked = now - m.last  # so far, at most
+                self.core.stall(self._build(st, self.core.epoch(now - blocked), blocked, ongoing=True))
+
+    def _finish(self, monitor, end, blocked, lateness, since):
+        """A gap ended (the tick at `end` after the one at `since`): tell the stall, if it was one."""
+        st = monitor.stall
+        monitor.stall = None
+        core = self.core
+        if st is not None and not monitor.exact and st.samples and all(s.idle for s in st.samples):
+            blocked = lateness  # starved of the GIL while due: it was not running anything before
+        if blocked * 1000 < core.threshold_ms:
+            if st is not None and st.sent_ongoing and not any(s.paused for s in st.samples):
+                core.stall(self._build(st, core.epoch(end - blocked), blocked, end=end), force=True)
+            return
+        if st is None:
+            self.seq += 1
+            st = OpenStall(monitor, self.seq, end, since)
+        if any(s.paused for s in st.samples):
+            core.pause(st.id, monitor, core.epoch(end - blocked), core.epoch(end))
+            return
+        looks = [s for s in st.samples if not s.paused]
+        if all(s.idle for s in looks):
+            # No look saw the loop's thread run anything: from what each thread used meanwhile, the
+            # OS did not run it (nothing of the program's blocked it), or another thread held the GIL.
+            base = next((b for b in reversed(monitor.bases) if b.t <= end - blocked), None)
+            verdict = _baseline.explain(monitor, base, end - blocked, end, blocked)
+            if verdict == "os":
+                return
+            if verdict is not None:
+                st.starved_by = next((s.others[verdict[1]] for s in reversed(looks) if verdict[1] in s.others), None)
+                if st.starved_by is None:
+                    st.starved_by = _sampling.look_at_thread(verdict[1]) or (verdict[1], [], None, set(), None, None)
+        core.stall(self._build(st, core.epoch(end - blocked), blocked, end=end))
+        monitor.gilfree = None
+
+    def _build(self, st, start_ms, blocked, ongoing=False, end=None):
+        m = st.monitor
+        core = self.core
+        start = (end if end is not None else _mono()) - blocked
+        stall = {
+            "id": st.id,
+            "pid": core.pid,
+            "thread": m.thread,
+            "startMs": round(start_ms, 2),
+            "durationMs": round(blocked * 1000, 2),
+            "detectedMs": round(core.epoch(st.detected), 2),
+            "culprit": None,
+            "frames": [],
+            "handler": None,
+        }
+        if ongoing:
+            stall["ongoing"] = True
+        looks = [s for s in st.samples if not s.paused]
+        on_loop = [s for s in looks if not s.idle]
+        starved_by = st.starved_by or _causes.gil_holder(on_loop)
+        cause = None
+        if starved_by is not None:
+            ident, frames, culprit, codes, _api, _cpu = starved_by
+            stall["frames"], stall["culprit"] = frames, culprit
+            cause = {"kind": "gil", "thread": core.thread_ref(ident)}
+            try:
+                scope = _handlers.request_running(m.loop, codes)
+            except Exception:
+                scope = None
+            if scope is not None:
+                stall["handler"] = _handlers.http_handler(scope)
+        elif not on_loop and dumped_for(m, st) is not None:
+            # No look got in before the loop moved on; faulthandler's dump saw the loop's thread in
+            # the call that kept the GIL from the watchdog.
+            frames, culprit = _frames.from_dump(dumped_for(m, st)[1])
+            stall["frames"], stall["culprit"] = frames, culprit
+            if culprit is not None:
+                cause = {"kind": "native", "holdsGil": True}
+                api, column = _causes.call_in_source(culprit["file"], culprit["line"])
+                if api:
+                    cause["api"], culprit["column"] = api, column
+                try:
+                    stall["handler"] = _handlers.route_of_function(culprit["file"], culprit["function"])
+                except Exception:
+                    pass
+        elif on_loop:
+            best = next((s for s in on_loop if s.culprit is not None), on_loop[0])
+            stall["frames"], stall["culprit"] = best.frames, best.culprit
+            scope = next((s.scope for s in on_loop if s.scope is not None), None)
+            cause = _causes.classify(on_loop, start, end)
+            if cause is not None and cause["kind"] == "native" and best.api:
+                cause["api"] = best.api
+            dumped = dumped_for(m, st)
+            if dumped is not None and (best.culprit is None or cause is not None and cause.get("holdsGil")):
+                # The watchdog could not get the GIL: the look may have come a few steps after the
+                # call returned (into code not the user's); the dump was taken inside it.
+                frames, culprit = _frames.from_dump(dumped[1])
+                if culprit is not None:
+                    stall["frames"], stall["culprit"] = frames, culprit
+                    cause = {"kind": "native", "holdsGil": True}
+                    api, column = _causes.call_in_source(culprit["file"], culprit["line"])
+                    if api:
+                        cause["api"], culprit["column"] = api, column
+            if scope is not None:
+                stall["handler"] = _handlers.http_handler(scope)
+            else:
+                stall["handler"] = next((s.task for s in on_loop if s.task is not None), None)
+        if end is not None:
+            gc = _gcwatch.overlap(m.ident, end - blocked, end)
+            if gc >= 0.5 * blocked:
+                cause = {"kind": "gc"}
+            elif cause is None or stall["culprit"] is None:
+                _gcwatch.enable_on_demand()
+        if cause is not None:
+            stall["cause"] = cause
+        if st.victims:
+            folded = collections.Counter(st.victims)
+            delayed = round(blocked * 1000, 2)
+            stall["victims"] = [
+                {"label": label, "delayedMs": delayed, "state": "in-flight", **({"count": n} if n > 1 else {})}
+                for label, n in folded.most_common(50)
+            ]
+        return stall
+
+
+def dumped_for(monitor, st):
+    """faulthandler's dump of the loop's thread taken during this stall, if any."""
+    d = monitor.gilfree
+    return d if d is not None and d[0] > st.opened_at_tick else None

@@ -1,0 +1,51 @@
+/**
+ * How `stallscope run`/`check` (and the extension) put the Python probe into a child's environment:
+ * dist/python first on PYTHONPATH, the user's entries kept after it, once; and a real interpreter
+ * started with that environment loads the probe only when STALLSCOPE_OPTIONS is there.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { prependPythonPath, pythonProbeDir, withProbe } from '../../src/core/probeEnv';
+import { ROOT, VENV_PYTHON, ensurePythonTools } from './probeHarness';
+
+test('dist/python sits beside dist/probe.js', () => {
+  assert.equal(pythonProbeDir('/opt/ss/dist/probe.js'), path.join('/opt/ss/dist', 'python'));
+});
+
+test("the probe's folder goes first on PYTHONPATH; the user's entries follow, unchanged; once only", () => {
+  assert.equal(prependPythonPath(undefined, '/p', ':'), '/p');
+  assert.equal(prependPythonPath('', '/p', ':'), '/p');
+  assert.equal(prependPythonPath('/a::/b', '/p', ':'), '/p:/a::/b');
+  assert.equal(prependPythonPath('/p:/a', '/p', ':'), '/p:/a');
+  assert.equal(prependPythonPath('C:\\a', 'C:\\p', ';'), 'C:\\p;C:\\a');
+  const env = withProbe({ PYTHONPATH: `/app/src${path.delimiter}/app/lib`, NODE_OPTIONS: '--x' }, '/opt/ss/dist/probe.js', { token: 't' });
+  assert.equal(env.PYTHONPATH, [path.join('/opt/ss/dist', 'python'), '/app/src', '/app/lib'].join(path.delimiter));
+  assert.equal(env.NODE_OPTIONS, '--x --require "/opt/ss/dist/probe.js"');
+  const twice = withProbe(env, '/opt/ss/dist/probe.js', { token: 'u' });
+  assert.equal(twice.PYTHONPATH, env.PYTHONPATH);
+  const cased = withProbe({ PythonPath: '/a' }, '/d/probe.js', {});
+  assert.equal(cased.PythonPath, [path.join('/d', 'python'), '/a'].join(path.delimiter));
+  assert.equal('PYTHONPATH' in cased, false);
+});
+
+test('a real interpreter: with the options, importing asyncio loads the probe; without them, nothing does', () => {
+  ensurePythonTools();
+  const probe = path.join(ROOT, 'dist', 'probe.js');
+  assert.ok(fs.existsSync(path.join(pythonProbeDir(probe), 'sitecustomize.py')));
+  const code = 'import sys; print("before", "stallscope" in sys.modules); import asyncio; print("after", "stallscope" in sys.modules)';
+  const base: NodeJS.ProcessEnv = { ...process.env };
+  delete base.STALLSCOPE_OPTIONS;
+  delete base.PYTHONPATH;
+  const on = withProbe(base, probe, { thresholdMs: 50 }); // no url: the probe loads, has nowhere to report, stays quiet
+  const r1 = spawnSync(VENV_PYTHON, ['-c', code], { env: on as NodeJS.ProcessEnv, encoding: 'utf8' });
+  assert.equal(r1.stderr, '');
+  assert.equal(r1.stdout, 'before False\nafter True\n');
+  const off = { ...on };
+  delete off.STALLSCOPE_OPTIONS;
+  const r2 = spawnSync(VENV_PYTHON, ['-c', code], { env: off as NodeJS.ProcessEnv, encoding: 'utf8' });
+  assert.equal(r2.stderr, '');
+  assert.equal(r2.stdout, 'before False\nafter False\n');
+});
