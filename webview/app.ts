@@ -4,7 +4,8 @@
  * deltas costs one frame. Views report user intent through callbacks; only this class decides.
  */
 import { culpritKey, type CulpritOrder } from '../src/core/culprits';
-import { assertNever, type HostToWebview, type WebviewToHost } from '../src/shared/protocol';
+import { assertNever } from '../src/shared/guards';
+import type { HostToWebview, WebviewToHost } from '../src/shared/protocol/webviewMessages';
 import { GUTTER_WIDTH, TimelineChart } from './chart';
 import { CheckPanel } from './checkPanel';
 import { h } from './dom';

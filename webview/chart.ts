@@ -9,7 +9,7 @@
  * follows the selected stall, so Tab reaches the chart once and the arrows move between stalls,
  * as in any VS Code list.
  */
-import type { PauseRange, Stall } from '../src/shared/protocol';
+import type { PauseRange, Stall } from '../src/shared/protocol/model';
 import { culpritKey } from '../src/core/culprits';
 import { h, s, setAttr } from './dom';
 import { ChartHover, type ChartFrame } from './chartHover';

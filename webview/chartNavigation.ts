@@ -3,7 +3,7 @@
  * last one, the next stall of the lane, which the app then pans to), across lanes the mark
  * nearest in time. Pure (no DOM): it reads the marks the chart laid out for this frame.
  */
-import type { Stall } from '../src/shared/protocol';
+import type { Stall } from '../src/shared/protocol/model';
 import type { StepTo } from './keymap';
 import { hitTestMarks, markIndexOfStall, type StallMark } from './layoutStalls';
 import { timeToPx, type PixelWindow } from './layoutView';

@@ -4,7 +4,7 @@
  * button that reveals the longest stall it caused, exactly like picking that stall in the list.
  * Endpoint names and paths come from the user: text nodes only.
  */
-import type { CheckEndpointView, CheckView } from '../src/shared/protocol';
+import type { CheckEndpointView, CheckView } from '../src/shared/protocol/webviewMessages';
 import { h } from './dom';
 import { formatDuration, splitPath } from './format';
 

@@ -5,7 +5,7 @@
  * Elements are kept by lane and stall id and recycled: creating hundreds per zoom frame would
  * dominate the frame.
  */
-import type { Stall } from '../src/shared/protocol';
+import type { Stall } from '../src/shared/protocol/model';
 import { h, s, setAttr } from './dom';
 import { formatDuration, stallSummary } from './format';
 import type { LaneBox, LaneInfo } from './layoutLanes';

@@ -3,7 +3,7 @@
  * thread; workers sit under their process and child processes under their parent, depth first,
  * oldest first, so a cluster or a forked worker pool reads like a process tree. Pure (no DOM).
  */
-import type { ProcessInfo } from '../src/shared/protocol';
+import type { ProcessInfo } from '../src/shared/protocol/model';
 import { runtimeText, shortArgv } from './format';
 import { laneIdOf, type LaneId, type LaneSource } from './timelineModel';
 

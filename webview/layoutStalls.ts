@@ -4,7 +4,7 @@
  * that stands for the longest of them: at an hour across 1000 px, 10k stalls become at most a
  * few hundred marks per lane, and zooming in separates them again. Pure (no DOM).
  */
-import type { PauseRange, Stall } from '../src/shared/protocol';
+import type { PauseRange, Stall } from '../src/shared/protocol/model';
 import { lowerBoundStart, type StallLane } from './timelineModel';
 import { timeToPx, type PixelWindow } from './layoutView';
 

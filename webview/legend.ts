@@ -3,7 +3,7 @@
  * stays at any width): what the lines and marks are, and, once for the whole panel, what a stall
  * is and the threshold it was measured against.
  */
-import { DEFAULT_THRESHOLD_MS } from '../src/shared/protocol';
+import { DEFAULT_THRESHOLD_MS } from '../src/shared/protocol/options';
 import { h } from './dom';
 import { formatDuration } from './format';
 import { severityRange } from './layoutStalls';

@@ -3,7 +3,7 @@
  * posts `ready` first, then applies whatever the host sends, after validating it: the host is
  * trusted, the names inside its messages came from the user's program.
  */
-import { isHostToWebview, type WebviewToHost } from '../src/shared/protocol';
+import { isHostToWebview, type WebviewToHost } from '../src/shared/protocol/webviewMessages';
 import { TimelineApp, type VsCodeApi } from './app';
 import { bootReport } from './reportBoot';
 

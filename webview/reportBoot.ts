@@ -5,7 +5,7 @@
  * something (open a line, save, open a recording) has nobody to ask and is not offered.
  */
 import { REPORT_BODY_CLASS, REPORT_DATA_ID } from '../src/report/reportPage';
-import { isHostToWebview, type HostToWebview, type WebviewToHost } from '../src/shared/protocol';
+import { isHostToWebview, type HostToWebview, type WebviewToHost } from '../src/shared/protocol/webviewMessages';
 import { TimelineApp, type VsCodeApi } from './app';
 import type { ViewState } from './viewState';
 

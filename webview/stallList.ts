@@ -5,7 +5,7 @@
  * Rows carry `data-stall` (and `data-frame-index`), not `data-stall-id`: that attribute is the
  * chart marks' alone, so `[data-stall-id="…"]` always finds exactly one element.
  */
-import type { Stall } from '../src/shared/protocol';
+import type { Stall } from '../src/shared/protocol/model';
 import type { CulpritOrder } from '../src/core/culprits';
 import { h } from './dom';
 import { fillRow } from './stallRowContent';

@@ -2,10 +2,10 @@
  * What each row of the stall list shows: its children (text nodes only: names come from the
  * user's program) and its aria-label.
  */
-import type { Stall } from '../src/shared/protocol';
+import type { Stall } from '../src/shared/protocol/model';
 import type { CulpritGroup } from '../src/core/culprits';
 import { h } from './dom';
-import { causeText, formatClock, formatDuration, functionName, splitPath } from './format';
+import { backToBackPhrase, causeText, formatClock, formatDuration, functionName, splitPath } from './format';
 import { severityOf } from './layoutStalls';
 import { isCulpritFrame, knownText, PAGE_SIZE, victimsText, type Row } from './stallRows';
 
@@ -22,7 +22,7 @@ export function fillRow(el: HTMLDivElement, row: Row, stalls: ReadonlyMap<string
     case 'stall':
       el.dataset.stall = row.stall.id;
       el.replaceChildren(...stallContent(row.stall, row.expanded));
-      el.setAttribute('aria-label', `${formatDuration(row.stall.durationMs)}${row.stall.ongoing ? ' ongoing' : ''} stall${row.stall.handler ? ` in ${row.stall.handler.label}` : ''} at ${formatClock(row.stall.startMs)}`);
+      el.setAttribute('aria-label', `${formatDuration(row.stall.durationMs)}${row.stall.ongoing ? ' ongoing' : ''} stall${row.stall.handler ? ` in ${row.stall.handler.label}` : ''} at ${formatClock(row.stall.startMs)}${backToBackPhrase(row.stall) ? `: ${backToBackPhrase(row.stall)}` : ''}`);
       break;
     case 'frame': {
       el.dataset.stall = row.stall.id;
@@ -99,6 +99,8 @@ function stallContent(st: Stall, expanded: boolean): Node[] {
     st.ongoing ? h('span', { class: 'badge badge-ongoing' }, 'ongoing') : null,
     h('span', { class: 'handler' }, st.handler?.label ?? '—'),
     h('span', { class: 'cause muted' }, st.cause?.api ?? (st.cause ? causeText(st.cause) : '')),
+    // a long stall that was many requests, each blocking in turn, says so where its duration is read
+    st.backToBack?.length ? h('span', { class: 'merged muted' }, backToBackPhrase(st) ?? '') : null,
     h('span', { class: 'time muted' }, formatClock(st.startMs)),
   ];
   return parts.filter((n): n is Node => n !== null);

@@ -2,9 +2,9 @@
  * The stall list as rows: culprit lines → their stalls → each stall's stack, flattened in the
  * order shown, and what each tree key does to it. Pure (no DOM).
  */
-import type { Stall } from '../src/shared/protocol';
+import type { Stall } from '../src/shared/protocol/model';
 import type { CulpritGroup, CulpritOrder } from '../src/core/culprits';
-import { causeText, formatDuration, handlerText, noCulpritText, victimsPhrase } from './format';
+import { backToBackPhrase, causeText, formatDuration, handlerText, noCulpritText, victimsPhrase } from './format';
 import type { Selection } from './viewState';
 
 export interface ListView {
@@ -77,7 +77,7 @@ export function rowSignature(row: Row): string {
       return `g|${row.expanded}|${g.count}|${g.totalMs}|${g.maxMs}|${g.handlers.join('\u0000')}`;
     }
     case 'stall':
-      return `s|${row.expanded}|${row.stall.durationMs}|${row.stall.ongoing ?? false}|${row.stall.frames.length}`;
+      return `s|${row.expanded}|${row.stall.durationMs}|${row.stall.ongoing ?? false}|${row.stall.frames.length}|${backToBackPhrase(row.stall) ?? ''}`;
     case 'more':
       return `m|${row.remaining}`;
     case 'victims':
@@ -96,9 +96,9 @@ export function isCulpritFrame(stall: Stall, index: number): boolean {
   return stall.frames.findIndex((x) => x.file === c.file && x.line === c.line && x.column === c.column) === index;
 }
 
-/** "Delayed 37 requests, 3 of them GET /health · up to 640 ms". */
+/** "14 requests of GET /hash back to back, ~150 ms each · delayed 37 requests, 3 of them GET /health · up to 640 ms". */
 export function victimsText(stall: Stall): string {
-  const phrase = victimsPhrase(stall) ?? '';
+  const phrase = [backToBackPhrase(stall), victimsPhrase(stall)].filter(Boolean).join(' · ');
   const worst = Math.max(0, ...(stall.victims ?? []).map((v) => v.delayedMs));
   return `${phrase.charAt(0).toUpperCase()}${phrase.slice(1)} · up to ${formatDuration(worst)}`;
 }

@@ -4,7 +4,8 @@
  *
  * Version counters tell the views what changed so a delta redraws only what it touched.
  */
-import type { LagSample, PauseRange, ProcessInfo, Stall, TimelineState } from '../src/shared/protocol';
+import type { LagSample, PauseRange, ProcessInfo, Stall } from '../src/shared/protocol/model';
+import type { TimelineState } from '../src/shared/protocol/webviewMessages';
 
 export type LaneId = string;
 

@@ -2,7 +2,7 @@
  * The header row (title, live state, legend, actions) and the empty state. Buttons post the
  * recording commands; the host does the file dialogs.
  */
-import type { WebviewToHost } from '../src/shared/protocol';
+import type { WebviewToHost } from '../src/shared/protocol/webviewMessages';
 import { h, s } from './dom';
 import { FOLLOW_TITLE, SHOW_ALL_LABEL, SHOW_ALL_TITLE } from './keymap';
 

@@ -2,7 +2,7 @@
  * The hover card for stalls, pauses and lag samples, built from text nodes only and positioned
  * through CSSOM (allowed by the CSP; a style attribute in markup would not be).
  */
-import type { PauseRange, ProcessInfo, Stall } from '../src/shared/protocol';
+import type { PauseRange, ProcessInfo, Stall } from '../src/shared/protocol/model';
 import { h } from './dom';
 import { causeText, formatClock, formatDuration, formatOffset, functionName, splitPath, stallThreadText } from './format';
 import { victimsPhrase } from './format';

@@ -5,7 +5,7 @@
  * what was expected ("--threshold expects a number of milliseconds, got "fast""), and so the part after
  * `--` is passed through untouched: the user's command may have options that look like ours.
  */
-import { DEFAULT_THRESHOLD_MS, MIN_THRESHOLD_MS } from '../shared/protocol';
+import { DEFAULT_THRESHOLD_MS, MIN_THRESHOLD_MS } from '../shared/protocol/options';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';

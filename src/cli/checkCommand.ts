@@ -14,8 +14,9 @@ import { toCheckJson } from '../core/check/checkJson';
 import { toJUnit } from '../core/check/junit';
 import { CATCH_UP_LIMIT_S, CheckError, runCheck, type CheckProgress, type CheckResult } from '../core/check/runCheck';
 import type { ProbeRun } from '../core/probeRun';
-import type { ListeningServer } from '../shared/protocol';
-import { MAX_THRESHOLD_MS, MIN_THRESHOLD_MS } from '../shared/protocol';
+import type { ListeningServer } from '../shared/protocol/model';
+import { MAX_THRESHOLD_MS, MIN_THRESHOLD_MS } from '../shared/protocol/options';
+import { PROBE_REACH } from '../shared/phrases';
 import { formatOptions, parseArgs, thresholdFor, UsageError, type OptionSpec } from './args';
 import { formatCheckSummary } from './checkSummary';
 import { ExitCode, type CliIo, type Command } from './command';
@@ -323,7 +324,7 @@ async function waitForServer(run: ProbeRun, o: CheckOptions, signal: AbortSignal
       throw new CheckError(
         run.recording.processes.length
           ? `the server did not listen on an HTTP port within ${o.startTimeoutS} s (--start-timeout)`
-          : `no Node.js process of "${o.command.join(' ')}" reported within ${o.startTimeoutS} s: the probe loads into Node.js through NODE_OPTIONS`,
+          : `no process of "${o.command.join(' ')}" reported within ${o.startTimeoutS} s: ${PROBE_REACH}`,
         'endpoint',
       );
     }

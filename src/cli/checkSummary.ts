@@ -3,7 +3,8 @@
  * canary's p99 idle → under load, the top culprit), then what the worst stall did to other requests,
  * errors, and the budget. Pure: takes the result and returns text.
  */
-import { endpointName, requestPathOf } from '../core/check/endpoint';
+import { requestPath } from '../core/check/attribution';
+import { endpointName } from '../core/check/endpoint';
 import { endpointNotes } from '../core/check/endpointNotes';
 import { canaryInflated, type EndpointResult } from '../core/check/verdict';
 import type { CheckResult } from '../core/check/runCheck';
@@ -86,7 +87,7 @@ function row(e: EndpointResult, r: CheckResult, o: CheckSummaryOptions, st: Styl
   const unknown = worst ? `(${noCulpritText(worst)}${worst.cause ? `: ${causeText(worst.cause)}` : ''})` : '';
   const culprit = top ? `${st.cyan(`${displayPath(top.file, o.cwd)}:${top.line}`)}${top.function ? ` ${top.function}` : ''}` : blocking ? st.dim(unknown) : none;
   // The route its stalls were handled by, beside the path it was called at: `GET /api/users/42 (/api/users/:id)`.
-  const route = e.route && e.route !== requestPathOf(e.endpoint) ? st.dim(` (${e.route})`) : '';
+  const route = e.route && e.route !== requestPath(e.endpoint.path) ? st.dim(` (${e.route})`) : '';
   return [
     endpointName(e.endpoint) + route,
     verdict,

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Report } from '../shared/protocol';
+import type { Report } from '../shared/protocol/report';
 
 export function writeFileAtomic(file: string, data: string): void {
   const dir = path.dirname(file);

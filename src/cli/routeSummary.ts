@@ -4,7 +4,7 @@
  * told it (`handler.route`), else by its path, and keeps the path beside it (`handler.path`).
  * Pure: stalls in, lines out.
  */
-import type { Stall } from '../shared/protocol';
+import type { Stall } from '../shared/protocol/model';
 import { formatDuration, plural } from './format';
 import { plain, type Style } from './style';
 

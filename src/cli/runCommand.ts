@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DEFAULT_THRESHOLD_MS, MAX_THRESHOLD_MS, MIN_THRESHOLD_MS } from '../shared/protocol';
+import { DEFAULT_THRESHOLD_MS, MAX_THRESHOLD_MS, MIN_THRESHOLD_MS } from '../shared/protocol/options';
 import { formatOptions, parseArgs, thresholdFor, type OptionSpec } from './args';
 import { ExitCode, type CliIo, type Command } from './command';
 import { serializeReport } from './reportFile';
@@ -74,8 +74,9 @@ export function runHelp(): string {
     'Usage: stallscope run [options] -- <command ...>',
     '',
     'Runs the command with the Stallscope probe loaded into every Node.js process it starts (through',
-    'NODE_OPTIONS), records each event-loop stall with its source line and handler, and prints the top',
-    'culprits when the command exits. stdio, signals and the exit code are passed through.',
+    'NODE_OPTIONS) and every Python asyncio program (through PYTHONPATH), records each event-loop stall',
+    'with its source line and handler, and prints the top culprits when the command exits. stdio,',
+    'signals and the exit code are passed through.',
     '',
     'Options:',
     formatOptions(OPTIONS),

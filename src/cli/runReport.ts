@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ProbeServer } from '../core/probeServer';
 import type { Recording } from '../core/recording';
-import type { Report } from '../shared/protocol';
+import type { Report } from '../shared/protocol/report';
 import { serializeReport, writeFileAtomic } from './reportFile';
 
 /** Closes what is still open and returns the report (the recording stays usable for a later call). */

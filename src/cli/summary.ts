@@ -3,8 +3,9 @@
  * Pure: takes the report and returns text, so it is unit-tested without processes.
  */
 import { groupByCulprit, type CulpritGroup } from '../core/culprits';
-import { causeText, handlerText, victimsPhrase } from '../shared/phrases';
-import type { Report, Stall } from '../shared/protocol';
+import { backToBackPhrase, causeText, handlerText, PROBE_REACH, victimsPhrase } from '../shared/phrases';
+import type { Stall } from '../shared/protocol/model';
+import type { Report } from '../shared/protocol/report';
 import { displayPath, formatDuration, plural } from './format';
 import { routeLines } from './routeSummary';
 import { plain, type Style } from './style';
@@ -44,8 +45,8 @@ export function formatSummary(report: Report, o: SummaryOptions): string {
 
   if (processes.length === 0) {
     lines.push(
-      `${head}: ${st.yellow('no probe reported')} in ${formatDuration(o.wallMs)}: the probe loads into Node.js ` +
-        `processes through NODE_OPTIONS, and "${report.command[0] ?? ''}" started none (or they exited before connecting)`,
+      `${head}: ${st.yellow('no probe reported')} in ${formatDuration(o.wallMs)}: ${PROBE_REACH}, ` +
+        `and "${report.command[0] ?? ''}" started none (or they exited before connecting)`,
     );
   } else if (stalls.length === 0) {
     lines.push(`${head}: ${st.green(`no stalls ≥ ${o.thresholdMs} ms`)} in ${formatDuration(o.wallMs)} (${where})`);
@@ -120,7 +121,7 @@ function culpritText(g: CulpritGroup, members: Stall[], cwd: string, st: Style):
   const top = members.find((s) => s.frames.length > 0)?.frames[0];
   return top
     ? `${st.dim('(no frame in your code; top of stack:')} ${displayPath(top.file, cwd)}:${top.line} ${top.function || '(anonymous)'}${st.dim(')')}`
-    : st.dim('(no JavaScript stack: outside your code)');
+    : st.dim('(no stack captured: outside your code)');
 }
 
 function detailText(g: CulpritGroup, members: Stall[], st: Style, showPid: boolean): string {
@@ -146,7 +147,8 @@ export function victimsLine(stalls: readonly Stall[]): string | undefined {
   if (!worst) return undefined;
   const where = worst.handler ? ` in ${worst.handler.label}` : '';
   const longest = worst === [...stalls].sort((a, b) => b.durationMs - a.durationMs)[0];
-  return `${longest ? 'the longest stall' : 'a stall'} (${formatDuration(worst.durationMs)}${where}) ${victimsPhrase(worst)}`;
+  const merged = backToBackPhrase(worst);
+  return `${longest ? 'the longest stall' : 'a stall'} (${formatDuration(worst.durationMs)}${where}${merged ? `: ${merged}` : ''}) ${victimsPhrase(worst)}`;
 }
 
 function budgetLines(stalls: readonly Stall[], budgetMs: number, o: SummaryOptions, st: Style): string[] {

@@ -7,7 +7,7 @@
  */
 import * as path from 'node:path';
 import { appendRequire, nodeOptionsKey } from '../shared/nodeOptions';
-import { PROBE_OPTIONS_ENV, type ProbeOptions } from '../shared/protocol';
+import { PROBE_OPTIONS_ENV, type ProbeOptions } from '../shared/protocol/options';
 
 export type Env = Record<string, string | undefined>;
 

@@ -8,7 +8,7 @@
  */
 import type { Frame, Stall } from '../shared/protocol/model';
 import { groupByCulprit, type CulpritGroup } from '../core/culprits';
-import { causeText, formatDuration, handlerText, splitPath, victimsPhrase } from '../shared/phrases';
+import { backToBackPhrase, causeText, formatDuration, handlerText, splitPath, victimsPhrase } from '../shared/phrases';
 
 /** A stack line; `file` (absolute) and `line` make it a link to the source. */
 export interface HoverFrame {
@@ -71,7 +71,7 @@ function hoverParts(group: CulpritGroup, members: Stall[]): HoverPart[] {
   for (const same of stacks.slice(0, HOVER_STACKS)) {
     const worst = same[0];
     const head = same.length > 1 ? `${same.length}× · max ${formatDuration(worst.durationMs)}` : formatDuration(worst.durationMs);
-    const what = [head, worst.handler ? handlerText(worst.handler) : 'no handler', worst.cause ? causeText(worst.cause) : '', victimsPhrase(worst) ?? ''].filter(Boolean).join(' · ');
+    const what = [head, worst.handler ? handlerText(worst.handler) : 'no handler', worst.cause ? causeText(worst.cause) : '', backToBackPhrase(worst) ?? '', victimsPhrase(worst) ?? ''].filter(Boolean).join(' · ');
     parts.push({ kind: 'text', text: what });
     if (worst.frames.length) parts.push({ kind: 'frames', frames: stackLines(worst.frames) });
   }

@@ -1,11 +1,12 @@
 /**
- * `Stallscope: Debug with Stall Probe`: starts one of the workspace's Node launch configurations
- * (a quick pick when there are several) or the active JavaScript/TypeScript file, with the probe.
+ * `Stallscope: Debug with Stall Probe`: starts one of the workspace's Node or Python (debugpy) launch
+ * configurations (a quick pick when there are several) or the active JavaScript/TypeScript or Python
+ * file, with the probe.
  */
 import * as vscode from 'vscode';
 import type { LaunchRef } from './contributions';
 import type { LaunchConfig } from './debugConfig';
-import { isNodeLaunch, launchChoices, withProbeOn, type LaunchChoice } from './launchChoices';
+import { isProbeLaunch, launchChoices, withProbeOn, type LaunchChoice } from './launchChoices';
 
 export async function debugWithProbe(launch?: LaunchRef): Promise<boolean> {
   const folders = vscode.workspace.workspaceFolders ?? [];
@@ -17,17 +18,19 @@ export async function debugWithProbe(launch?: LaunchRef): Promise<boolean> {
   if (typeof launch === 'string') {
     choice = choices.find((c) => c.config.name === launch);
     if (!choice) {
-      void vscode.window.showErrorMessage(`Stallscope: there is no Node launch configuration named "${launch}".`);
+      void vscode.window.showErrorMessage(`Stallscope: there is no Node or Python launch configuration named "${launch}".`);
       return false;
     }
   } else if (launch) {
-    if (!isNodeLaunch(launch)) {
-      void vscode.window.showErrorMessage('Stallscope: the probe needs a Node launch configuration (type node, pwa-node or node-terminal; request launch).');
+    if (!isProbeLaunch(launch)) {
+      void vscode.window.showErrorMessage(
+        'Stallscope: the probe needs a Node or Python launch configuration (type node, pwa-node, node-terminal, debugpy or python; request launch).',
+      );
       return false;
     }
     choice = { label: launch.name, description: launch.type, folderIndex: folders.length ? 0 : undefined, config: withProbeOn(launch as LaunchConfig) };
   } else if (choices.length === 0) {
-    void vscode.window.showErrorMessage('Stallscope: open a JavaScript or TypeScript file, or add a Node launch configuration to .vscode/launch.json.');
+    void vscode.window.showErrorMessage('Stallscope: open a JavaScript, TypeScript or Python file, or add a Node or Python launch configuration to .vscode/launch.json.');
     return false;
   } else if (choices.length === 1) {
     choice = choices[0];

@@ -14,6 +14,7 @@ import type { CanaryStats, EndpointResult } from '../core/check/verdict';
 import type { CheckView } from '../shared/protocol/webviewMessages';
 import { Config, readConfig } from './contributions';
 import { currentThresholdMs } from './probeInjector';
+import { proposeEndpoints } from './endpointProposal';
 import type { RecordingHub } from './recordingHub';
 
 const LAST_ENDPOINTS = 'stallscope.check.lastEndpoints';
@@ -53,7 +54,7 @@ export class EndpointCheck {
       void vscode.window.showWarningMessage('Stallscope: a check is already running.');
       return undefined;
     }
-    const asked = await this.ask(endpointsArg, canaryArg);
+    const asked = await this.ask(endpointsArg, canaryArg, rec);
     if (!asked) return undefined;
     const thresholdMs = rec.options.thresholdMs ?? currentThresholdMs();
     const config = vscode.workspace.getConfiguration();
@@ -70,13 +71,15 @@ export class EndpointCheck {
     return this.execute(rec, settings);
   }
 
-  private async ask(endpointsArg: string | undefined, canaryArg: string | null | undefined): Promise<{ endpoints: Endpoint[]; canary: Endpoint | null } | undefined> {
+  private async ask(endpointsArg: string | undefined, canaryArg: string | null | undefined, rec: Recording): Promise<{ endpoints: Endpoint[]; canary: Endpoint | null } | undefined> {
+    // What this session's probe saw comes first; the last check's input where it saw nothing yet.
+    const seen = proposeEndpoints(rec.stalls);
     const endpointsText =
       endpointsArg ??
       (await vscode.window.showInputBox({
         title: 'Stallscope: Check Endpoints (1/2)',
         prompt: 'Endpoints to load one after another, e.g. GET /report, POST /orders',
-        value: this.state.get<string>(LAST_ENDPOINTS) ?? 'GET /',
+        value: seen.endpoints || (this.state.get<string>(LAST_ENDPOINTS) ?? ''),
         ignoreFocusOut: true,
         validateInput: (v) => problem(() => parseEndpointList(v)),
       }));
@@ -86,8 +89,8 @@ export class EndpointCheck {
         ? (canaryArg ?? '')
         : await vscode.window.showInputBox({
             title: 'Stallscope: Check Endpoints (2/2)',
-            prompt: 'Canary: a fast endpoint called 20 times a second throughout, e.g. GET /health (empty: none)',
-            value: this.state.get<string>(LAST_CANARY) ?? 'GET /health',
+            prompt: 'Canary: a fast endpoint of this app called 20 times a second throughout; it is asked first, before any load (empty: none)',
+            value: seen.canary || (seen.endpoints ? '' : (this.state.get<string>(LAST_CANARY) ?? '')),
             ignoreFocusOut: true,
             validateInput: (v) => (v.trim() ? problem(() => parseEndpoint(v)) : undefined),
           });

@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import { DEFAULT_THRESHOLD_MS, type ProbeOptions } from '../shared/protocol/options';
 import { ProbeServer, type ProbeConnection } from '../core/probeServer';
 import { Config, pythonDebugTypes, readConfig } from './contributions';
-import { clampThreshold } from '../shared/protocol';
+import { clampThreshold } from '../shared/protocol/options';
 import { injectProbe, shouldInject, type LaunchConfig } from './debugConfig';
 import { pythonCommandOf } from './pythonDebugConfig';
 import type { RecordingHub } from './recordingHub';

@@ -10,7 +10,7 @@
  * breaks imports). The probe's sitecustomize chains to any sitecustomize it shadows.
  */
 import { prependPythonPath } from '../core/probeEnv';
-import { PROBE_OPTIONS_ENV, type ProbeOptions } from '../shared/protocol';
+import { PROBE_OPTIONS_ENV, type ProbeOptions } from '../shared/protocol/options';
 import type { LaunchConfig } from './launchConfig';
 
 export interface PythonInjection {

@@ -3,7 +3,7 @@
  * snapshot and the JSON.parse wrapper capture it; frames.ts interprets it in the watchdog). A
  * user's (or source-map-support's) `prepareStackTrace` never sees the capture.
  */
-import { MAX_STACK_FRAMES } from '../shared/protocol';
+import { MAX_STACK_FRAMES } from '../shared/protocol/constants';
 
 /** The wrapper the watchdog passes to callFunctionOn; its frame is dropped by name. */
 export const CAPTURE_FN_NAME = 'stallscopeCapture';

@@ -5,8 +5,8 @@
  * through the resolver passed in.
  */
 import { fileURLToPath } from 'node:url';
-import type { Cause, Frame, SourceLocation } from '../shared/protocol';
-import { MAX_STACK_FRAMES } from '../shared/protocol';
+import type { Cause, Frame, SourceLocation } from '../shared/protocol/model';
+import { MAX_STACK_FRAMES } from '../shared/protocol/constants';
 import type { RawFrame } from './callSites';
 
 export interface LocationResolver {

@@ -4,19 +4,20 @@
  * but the heartbeat still knows each stall's exact duration once it ends, and the lag series.
  * Everything here is unref'd: the socket (see Transport) and the flush timer.
  */
-import type { LagSample, Stall, Victim } from '../shared/protocol';
+import type { LagSample, Stall } from '../shared/protocol/model';
 import { round2 } from './clock';
 import type { Heartbeat } from './heartbeat';
 import type { GapRecord, LagRecord } from './heartbeatLayout';
 import { HeartbeatReader } from './heartbeatReader';
 import type { ResolvedOptions } from './options';
+import type { StallRequests } from './requestLog';
 import { Transport, nodeHello } from './transport';
 import type { WatchdogData } from './watchdogSpawn';
 
 /** Lag-only mode reports stalls from the main thread itself, and their victims when they are known. */
 export interface GapHook {
   onGap?: (g: GapRecord) => void;
-  onVictims?: (prevBeat: number, victims: Victim[]) => void;
+  onVictims?: (prevBeat: number, told: StallRequests) => void;
 }
 
 export function startLagOnly(o: ResolvedOptions, hb: Heartbeat, gapHook: GapHook, d: WatchdogData, reason: string): void {
@@ -55,9 +56,9 @@ export function startLagOnly(o: ResolvedOptions, hb: Heartbeat, gapHook: GapHook
     if (sent.size > 16) sent.delete(sent.keys().next().value as number);
     transport.send({ type: 'stall', stall });
   };
-  gapHook.onVictims = (prevBeat, victims) => {
+  gapHook.onVictims = (prevBeat, told) => {
     const stall = sent.get(prevBeat);
-    if (stall) transport.send({ type: 'stall', stall: { ...stall, victims } });
+    if (stall) transport.send({ type: 'stall', stall: { ...stall, victims: told.victims, ...(told.backToBack.length ? { backToBack: told.backToBack } : {}) } });
   };
   const ring = new HeartbeatReader(hb.sab);
   let lagSeen = 0;

@@ -15,7 +15,7 @@
  * even inside a plain JS loop: the debugger's own handling of the interrupt is on the thread's clock. There a slow look that the block outlasted still shows the
  * blocked stack, so only the "ended soon after the look" rule applies.
  */
-import type { Frame } from '../shared/protocol';
+import type { Frame } from '../shared/protocol/model';
 import { interpretCapture, type Interpretation, type LocationResolver } from './frames';
 import type { SnapshotResult } from './snapshot';
 

@@ -97,10 +97,10 @@ export function startMainProbe(o: ResolvedOptions, probeFile: string): void {
       idle = now;
       if (!wasIdle && hrMs() < until) return void setTimeout(drained, 1).unref();
       try {
-        const victims = requests.victims(g.prevBeat, g.endBeat - g.activeMs, g.activeMs);
-        if (!victims.length) return;
-        if (gapHook.onVictims) gapHook.onVictims(g.prevBeat, victims);
-        else toWatchdog({ type: 'victims', prevBeat: g.prevBeat, victims });
+        const told = requests.victims(g.prevBeat, g.endBeat - g.activeMs, g.activeMs);
+        if (!told.victims.length) return;
+        if (gapHook.onVictims) gapHook.onVictims(g.prevBeat, told);
+        else toWatchdog({ type: 'victims', prevBeat: g.prevBeat, victims: told.victims, backToBack: told.backToBack });
       } catch {
         // victims are a nicety; the stall itself is reported regardless
       }

@@ -17,7 +17,7 @@
  * Each wrapper has the original's name and length and `this`; an error the call throws has the
  * wrapper's own line taken out of its stack, so the program's output stays the same.
  */
-import type { Handler } from '../shared/protocol';
+import type { Handler } from '../shared/protocol/model';
 import type { RawFrame } from './callSites';
 import { hrMs } from './clock';
 

@@ -4,7 +4,7 @@
  * GC records arrive (they come after the fact) and show it was a GC. Victims may also arrive
  * before the watchdog saw the stall end; they wait here for it.
  */
-import type { Victim } from '../shared/protocol';
+import type { StallRequests } from './requestLog';
 import type { StallState, StallTiming, WatchedThread } from './watchedThread';
 
 /** Final stalls kept for their victims. */
@@ -32,7 +32,7 @@ export interface Reported {
 export class ReportedStalls {
   private entries: Reported[] = [];
   /** Victims of a stall whose end has not been seen yet, by the stall's beat (main thread). */
-  private readonly early = new Map<number, Victim[]>();
+  private readonly early = new Map<number, StallRequests>();
 
   /**
    * A stall is about to be sent in its final form: remember it (once; the first timing stays), and
@@ -49,9 +49,9 @@ export class ReportedStalls {
       e.gcSeen = t.hb.gcCount;
       e.gcUntilHr = nowHr + GC_RECHECK_MS;
     }
-    const victims = this.early.get(s.beat);
-    if (victims) {
-      s.victims = victims;
+    const told = this.early.get(s.beat);
+    if (told) {
+      tell(s, told);
       this.early.delete(s.beat);
     }
     this.prune(nowHr);
@@ -61,15 +61,15 @@ export class ReportedStalls {
    * Victims of the main thread's stall that began after `prevBeat`: the final stall to send again
    * with them, if it was reported already; else they wait for it (or go to the open stall, `open`).
    */
-  victims(prevBeat: number, victims: Victim[], open: StallState | undefined): Reported | undefined {
+  victims(prevBeat: number, told: StallRequests, open: StallState | undefined): Reported | undefined {
     const final = this.entries.find((r) => !r.idle && r.t.threadId === 0 && r.s.beat === prevBeat);
     if (final) {
-      final.s.victims = victims;
+      tell(final.s, told);
       return final;
     }
-    if (open?.beat === prevBeat) open.victims = victims;
+    if (open?.beat === prevBeat) tell(open, told);
     else {
-      this.early.set(prevBeat, victims);
+      this.early.set(prevBeat, told);
       if (this.early.size > KEEP_EARLY) this.early.delete(this.early.keys().next().value as number);
     }
     return undefined;
@@ -110,4 +110,9 @@ export class ReportedStalls {
       if (!asFinal && !(e.gcUntilHr > nowHr && !e.t.gone)) this.entries.splice(i, 1);
     }
   }
+}
+
+function tell(s: StallState, told: StallRequests): void {
+  s.victims = told.victims;
+  s.backToBack = told.backToBack.length ? told.backToBack : undefined;
 }

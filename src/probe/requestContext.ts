@@ -32,7 +32,8 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Server as NetServer } from 'node:net';
-import type { ListeningServer, RequestContextMode } from '../shared/protocol';
+import type { ListeningServer } from '../shared/protocol/model';
+import type { RequestContextMode } from '../shared/protocol/options';
 import { I_TRACK } from './heartbeatLayout';
 import { discoverFrameworks, installRouteHooks, type RequestLike } from './routes';
 

@@ -18,7 +18,7 @@
  * The request whose handler blocked is not its own victim. At most MAX_QUEUED queued requests are
  * noted per stall: a stall that held up more is told as at least that many.
  */
-import type { Victim, VictimState } from '../shared/protocol';
+import type { BackToBack, Victim, VictimState } from '../shared/protocol/model';
 import { hrMs } from './clock';
 import { F_BEAT, F_STALLED_BEAT, type HeartbeatViews } from './heartbeatLayout';
 import { httpLabel, type RequestLike } from './routes';
@@ -27,6 +27,13 @@ export const MAX_QUEUED = 1024;
 /** Labels kept per stall; the rest are folded into one entry. */
 const MAX_LABELS = 50;
 export const OTHER_LABEL = '(other requests)';
+/** What the main thread tells the watchdog about a stall once the loop turned after it. */
+export interface StallRequests {
+  victims: Victim[];
+  /** Empty unless at least two handlers ran inside the stall. */
+  backToBack: BackToBack[];
+}
+
 /** A queued request held up less than this was not really held up (it came as the stall ended). */
 const MIN_DELAY_MS = 1;
 
@@ -131,13 +138,13 @@ export class RequestLog {
 
   /**
    * The victims of the stall that began after the heartbeat `beat` and was busy
-   * [startHr, startHr + durationMs]. Called once the loop has turned after it, so the requests that
-   * queued up have been read. Closes the stall (and any older one still open): requests are no
-   * longer noted for it.
+   * [startHr, startHr + durationMs], and the handlers that ran back to back inside it. Called once
+   * the loop has turned after it, so the requests that queued up have been read. Closes the stall
+   * (and any older one still open): requests are no longer noted for it.
    */
-  victims(beat: number, startHr: number, durationMs: number): Victim[] {
+  victims(beat: number, startHr: number, durationMs: number): StallRequests {
     const i = this.open.findIndex((o) => o.beat === beat);
-    if (i < 0) return [];
+    if (i < 0) return { victims: [], backToBack: [] };
     const open = this.open[i];
     this.open.splice(0, i + 1);
     const groups = new Map<string, Required<Victim>>();
@@ -153,14 +160,41 @@ export class RequestLog {
       g.delayedMs = Math.max(g.delayedMs, Math.round(delayedMs * 100) / 100);
     };
     for (const res of open.inFlight) add(res, 'in-flight', durationMs);
+    // The handlers that began inside the stall: the one it caught (from its start) and every queued
+    // request whose event fired before it ended, which ran in the same turn.
+    const starts: Array<{ label: string; atHr: number }> = [];
+    if (open.culprit) starts.push({ label: httpLabel(open.culprit as RequestLike), atHr: startHr });
     for (let k = 0; k < open.queued.length; k++) {
       const res = open.queued[k];
       if (res.req === open.culprit) continue;
-      const delayedMs = Math.min(durationMs, open.queuedAt[k] - startHr);
+      const sinceStart = open.queuedAt[k] - startHr;
+      if (sinceStart < durationMs) starts.push({ label: httpLabel(res.req ?? {}), atHr: open.queuedAt[k] });
+      const delayedMs = Math.min(durationMs, sinceStart);
       if (delayedMs >= MIN_DELAY_MS) add(res, 'queued', delayedMs);
     }
-    return [...groups.values()].map((g) => (g.count === 1 ? { label: g.label, delayedMs: g.delayedMs, state: g.state } : g));
+    const victims = [...groups.values()].map((g) => (g.count === 1 ? { label: g.label, delayedMs: g.delayedMs, state: g.state } : g));
+    return { victims, backToBack: backToBack(starts, startHr + durationMs) };
   }
+}
+
+/** Handlers started inside a stall (in order) grouped by label, each timed to the next start or the stall's end. */
+export function backToBack(starts: ReadonlyArray<{ label: string; atHr: number }>, endHr: number): BackToBack[] {
+  if (starts.length < 2) return [];
+  const byLabel = new Map<string, number[]>();
+  starts.forEach((s, k) => {
+    const next = k + 1 < starts.length ? starts[k + 1].atHr : endHr;
+    const label = byLabel.has(s.label) || byLabel.size < MAX_LABELS ? s.label : OTHER_LABEL;
+    const spans = byLabel.get(label) ?? [];
+    byLabel.set(label, spans);
+    spans.push(Math.max(0, next - s.atHr));
+  });
+  return [...byLabel].map(([label, spans]) => ({ label, count: spans.length, eachMs: Math.round(medianOf(spans) * 100) / 100 })).sort((a, b) => b.count - a.count);
+}
+
+function medianOf(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /**

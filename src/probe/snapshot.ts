@@ -7,7 +7,7 @@
  */
 import { executionAsyncId, executionAsyncResource } from 'node:async_hooks';
 import { threadId } from 'node:worker_threads';
-import type { Handler } from '../shared/protocol';
+import type { Handler } from '../shared/protocol/model';
 import { CAPTURE_FN_NAME, rawFrames, safe, type RawFrame } from './callSites';
 import { hrMs } from './clock';
 import type { HeartbeatWriter } from './heartbeatWriter';

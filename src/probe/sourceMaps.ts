@@ -9,7 +9,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TraceMap, originalPositionFor } from '@jridgewell/trace-mapping';
-import type { SourceLocation } from '../shared/protocol';
+import type { SourceLocation } from '../shared/protocol/model';
 import type { LocationResolver } from './frames';
 import { SourceText } from './sourceText';
 

@@ -2,7 +2,8 @@
  * From what the watchdog knows of a stall to the message the host gets. Pure: the stall's state,
  * its timing and the thread's GC time in, a Stall and the rules about it out.
  */
-import type { Cause, RequestContextMode, Stall, ThreadRef } from '../shared/protocol';
+import type { Cause, Stall, ThreadRef } from '../shared/protocol/model';
+import type { RequestContextMode } from '../shared/protocol/options';
 import { round2 } from './clock';
 import type { Interpretation, LocationResolver } from './frames';
 import { judgeLooks, preferSamples, type Look } from './looks';
@@ -53,6 +54,7 @@ export function stallMessage(s: StallState, thread: ThreadRef, at: StallTiming, 
     handler: !at.idle ? ((s.chosen ?? s.first)?.result.handler ?? null) : null,
     ...(cause ? { cause } : {}),
     ...(s.victims?.length && !at.idle ? { victims: s.victims } : {}),
+    ...(s.backToBack?.length && !at.idle ? { backToBack: s.backToBack } : {}),
   };
 }
 

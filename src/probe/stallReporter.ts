@@ -5,10 +5,11 @@
  * awaits, GC pauses).
  */
 import * as path from 'node:path';
-import type { RequestContextMode, Victim } from '../shared/protocol';
+import type { RequestContextMode } from '../shared/protocol/options';
 import { hrMs } from './clock';
 import { debug } from './debugLog';
 import { ReportedStalls } from './reportedStalls';
+import type { StallRequests } from './requestLog';
 import type { Sink } from './sink';
 import type { SourceMapResolver } from './sourceMaps';
 import { explain, mayBeGc, stallCause, stallMessage, wantsRequestTracking } from './stallReport';
@@ -61,9 +62,9 @@ export class StallReporter {
    * The victims of a main-thread stall arrive after the stall ended (the main thread reads them
    * once the loop turned). The stall may be final already (sent again, with them), or not yet seen to end.
    */
-  victims(main: WatchedThread, prevBeat: number, victims: Victim[]): void {
-    if (!Array.isArray(victims) || !victims.length) return;
-    const final = this.reported.victims(prevBeat, victims, main.stall);
+  victims(main: WatchedThread, prevBeat: number, told: StallRequests): void {
+    if (!Array.isArray(told.victims) || !told.victims.length) return;
+    const final = this.reported.victims(prevBeat, told, main.stall);
     if (final) this.send(final.t, final.s, final.at);
   }
 

@@ -3,7 +3,7 @@
  * they announce their heartbeats (threads.ts), named by the inspector when it attaches to them.
  * Each is announced to the host once (the main thread implicitly), and once more when it exits.
  */
-import type { ThreadRef } from '../shared/protocol';
+import type { ThreadRef } from '../shared/protocol/model';
 import { HeartbeatReader } from './heartbeatReader';
 import type { LagSeries } from './lagSeries';
 import { heartbeatFor } from './options';

@@ -5,7 +5,7 @@
  * that workers which announced before it existed announce again.
  */
 import { BroadcastChannel, getEnvironmentData } from 'node:worker_threads';
-import type { ListeningServer } from '../shared/protocol';
+import type { ListeningServer } from '../shared/protocol/model';
 import { HeartbeatWriter } from './heartbeatWriter';
 
 export const THREADS_CHANNEL = 'stallscope.threads.v1';

@@ -10,16 +10,9 @@
  */
 import { connect, type NetConnectOpts, type Socket } from 'node:net';
 import WebSocket from 'ws';
-import {
-  CloseCode,
-  MAX_FRAME_BYTES,
-  helloMessage,
-  isHostToProbe,
-  type HelloMessage,
-  type HostToProbe,
-  type ProbeMode,
-  type ProbeData,
-} from '../shared/protocol';
+import { CloseCode, MAX_FRAME_BYTES } from '../shared/protocol/constants';
+import type { ProbeMode } from '../shared/protocol/model';
+import { helloMessage, isHostToProbe, type HelloMessage, type HostToProbe, type ProbeData } from '../shared/protocol/probeMessages';
 
 export type TransportState = 'connecting' | 'open' | 'waiting' | 'quiet';
 

@@ -11,7 +11,8 @@
 import { writeFileSync } from 'node:fs';
 import type * as InspectorModule from 'node:inspector';
 import { parentPort, threadId as ownThreadId, BroadcastChannel } from 'node:worker_threads';
-import { MAX_LAG_BATCH, type ListeningServer, type ProbeMode } from '../shared/protocol';
+import { MAX_LAG_BATCH } from '../shared/protocol/constants';
+import type { ListeningServer, ProbeMode } from '../shared/protocol/model';
 import { hrMs, round2 } from './clock';
 import { InspectorLink } from './inspectorLink';
 import { LagSeries } from './lagSeries';
@@ -215,7 +216,7 @@ class Watchdog {
       case 'notice':
         return this.notice(m.level, m.message);
       case 'victims':
-        return this.reporter.victims(this.threads.main, m.prevBeat, m.victims);
+        return this.reporter.victims(this.threads.main, m.prevBeat, { victims: m.victims, backToBack: Array.isArray(m.backToBack) ? m.backToBack : [] });
       case 'configure':
         if (this.d.inProcess && typeof m.thresholdMs === 'number') this.configure(m.thresholdMs);
         return;

@@ -5,7 +5,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import { removeRequire } from '../shared/nodeOptions';
-import { PROBE_OPTIONS_ENV, type ListeningServer, type Victim } from '../shared/protocol';
+import type { BackToBack, ListeningServer, Victim } from '../shared/protocol/model';
+import { PROBE_OPTIONS_ENV } from '../shared/protocol/options';
 import { observeGc, type Heartbeat } from './heartbeat';
 import type { ResolvedOptions } from './options';
 
@@ -40,7 +41,7 @@ export type MainToWatchdog =
   | { type: 'listening'; server: Omit<ListeningServer, 'pid'> }
   | { type: 'notice'; level: 'info' | 'warn'; message: string }
   /** The requests held up by the stall that began after the heartbeat `prevBeat` (see requestLog). */
-  | { type: 'victims'; prevBeat: number; victims: Victim[] }
+  | { type: 'victims'; prevBeat: number; victims: Victim[]; backToBack?: BackToBack[] }
   /** In process (stallscope/testing): a new threshold, and a request to report everything seen so far. */
   | { type: 'configure'; thresholdMs: number }
   | { type: 'flush'; id: number };

@@ -2,7 +2,7 @@
  * What the watchdog keeps per probed thread, and per stall while it lasts. Plain state: the thread
  * registry owns the threads, the stall tracker their stalls.
  */
-import type { Victim } from '../shared/protocol';
+import type { BackToBack, Victim } from '../shared/protocol/model';
 import type { HeartbeatReader } from './heartbeatReader';
 import type { LagCursor } from './lagSeries';
 import type { Look } from './looks';
@@ -36,6 +36,8 @@ export interface StallState {
   sched: SchedTimes | undefined;
   /** The requests it held up, once the main thread told (after the stall). */
   victims?: Victim[];
+  /** The handlers that ran back to back inside it, told with its victims. */
+  backToBack?: BackToBack[];
 }
 
 /** A look requested before a stall began, for the turn that began after `beat` (stallLooks.ts, early). */

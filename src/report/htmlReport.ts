@@ -8,7 +8,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Report, TimelineState } from '../shared/protocol';
+import type { Report } from '../shared/protocol/report';
+import type { TimelineState } from '../shared/protocol/webviewMessages';
 import { createNonce, escapeHtml } from '../views/webviewHtml';
 import { REPORT_BODY_CLASS, REPORT_DATA_ID } from './reportPage';
 import { REPORT_THEME_CSS } from './reportTheme';

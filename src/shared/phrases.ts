@@ -86,6 +86,22 @@ export function victimsPhrase(stall: Pick<Stall, 'victims' | 'handler'>): string
   return `${head}, ${named.join(', ')}${others.length > 2 ? ', …' : ''}`;
 }
 
+/**
+ * "14 requests of GET /hash back to back, ~150 ms each": a long stall that was many handlers in one
+ * loop turn (queued requests, each blocking in turn) rather than one slow call. The label with the
+ * most requests is named; others are counted. Undefined unless at least two handlers ran.
+ */
+export function backToBackPhrase(stall: Pick<Stall, 'backToBack'>): string | undefined {
+  const runs = [...(stall.backToBack ?? [])].sort((a, b) => b.count - a.count);
+  const total = runs.reduce((n, r) => n + r.count, 0);
+  if (total < 2) return undefined;
+  const top = runs[0];
+  const each = top.eachMs !== undefined && top.count > 1 ? `, ~${formatDuration(top.eachMs)} each` : '';
+  const head = top.count > 1 ? `${top.count} requests of ${top.label} back to back${each}` : `${plural(total, 'request')} back to back`;
+  const rest = total - top.count;
+  return top.count > 1 && rest > 0 ? `${head} (+${plural(rest, 'other request')})` : head;
+}
+
 /** One line naming a stall, for aria-labels, lists and notifications: `812 ms stall in GET /report at report.js:42`. */
 export function stallSummary(stall: Stall, durationMs = stall.durationMs): string {
   const parts = [`${formatDuration(durationMs)}${stall.ongoing ? ' ongoing' : ''} stall`];
@@ -93,6 +109,9 @@ export function stallSummary(stall: Stall, durationMs = stall.durationMs): strin
   if (stall.culprit) parts.push(`at ${frameLocation(stall.culprit)}`);
   return parts.join(' ');
 }
+
+/** How the probe gets into a program: said where no probe reported. */
+export const PROBE_REACH = 'the probe loads into Node.js processes through NODE_OPTIONS and into Python asyncio programs through PYTHONPATH';
 
 /** What stands in for the culprit of a stall without a frame in the user's code. */
 export function noCulpritText(stall: Pick<Stall, 'frames'>): string {

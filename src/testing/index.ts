@@ -9,8 +9,8 @@
  * the probe's watchdog, in process.
  */
 import { isMainThread, workerData } from 'node:worker_threads';
-import type { Stall } from '../shared/protocol';
-import { DEFAULT_THRESHOLD_MS } from '../shared/protocol';
+import type { Stall } from '../shared/protocol/model';
+import { DEFAULT_THRESHOLD_MS } from '../shared/protocol/options';
 import { runWatchdog } from '../probe/watchdog';
 import type { WatchdogData } from '../probe/watchdogSpawn';
 import { StallMonitor, TESTING_MARKER } from './stallMonitor';

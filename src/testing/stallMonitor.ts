@@ -6,8 +6,8 @@
  * NODE_OPTIONS (e.g. `stallscope run -- node --test`).
  */
 import type { Worker } from 'node:worker_threads';
-import type { Stall } from '../shared/protocol';
-import { isStall } from '../shared/protocol';
+import type { Stall } from '../shared/protocol/model';
+import { isStall } from '../shared/protocol/model';
 import { measureEpochOffset } from '../probe/clock';
 import { startHeartbeat, type Heartbeat } from '../probe/heartbeat';
 import { clampThreshold, heartbeatFor, resolveOptions, type ResolvedOptions } from '../probe/options';

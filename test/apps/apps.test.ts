@@ -9,7 +9,7 @@
  */
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Stall } from '../../src/shared/protocol';
+import type { Stall } from '../../src/shared/protocol/model';
 import { startCheck } from '../check/checkHarness';
 import { app, blockLine, compileTs, describeStalls, ensureBuilt, runApp } from './appsHarness';
 

@@ -8,7 +8,8 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseReport, type Report, type Stall } from '../../src/shared/protocol';
+import type { Stall } from '../../src/shared/protocol/model';
+import { parseReport, type Report } from '../../src/shared/protocol/report';
 import { ROOT, startCli, tagLine, type CliResult } from '../cli/cliHarness';
 
 export { ensureBuilt } from '../cli/cliHarness';

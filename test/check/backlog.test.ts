@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CheckJson } from '../../src/core/check/checkJson';
-import { parseReport } from '../../src/shared/protocol';
+import { parseReport } from '../../src/shared/protocol/report';
 import { FIXTURES, ensureBuilt, isAlive, runCheckCli, serverPid, tagLine } from './checkHarness';
 
 const SERVER = path.join(FIXTURES, 'backlogServer.js');

@@ -8,7 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { formatSummary } from '../../src/cli/summary';
-import { parseReport, type Stall } from '../../src/shared/protocol';
+import type { Stall } from '../../src/shared/protocol/model';
+import { parseReport } from '../../src/shared/protocol/report';
 import { ProbeHost, ensureProbeBuilt, httpGet, sleep, spawnProbed, waitFor, type Probed } from '../probe/harness';
 
 const SERVER = path.join(__dirname, 'fixtures', 'checkServer.js');

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseReport, type Report } from '../../src/shared/protocol';
+import { parseReport, type Report } from '../../src/shared/protocol/report';
 import { FIXTURES, ensureBuilt, runCli, startCli, tagLine, truths } from './cliHarness';
 
 const BLOCK = path.join(FIXTURES, 'block.js');

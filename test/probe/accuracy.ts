@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path';
 import { FIXTURES, ProbeHost, ensureProbeBuilt, httpGet, median, sleep, spawnProbed, stallFor, type Truth } from './harness';
-import type { Stall } from '../../src/shared/protocol';
+import type { Stall } from '../../src/shared/protocol/model';
 
 export const ACCURACY_KINDS = ['busy', 'json-stringify', 'json-parse', 'pbkdf2', 'gzip', 'exec', 'spawn', 'atomics', 'regex', 'async-busy', 'timer', 'deferred'] as const;
 

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
-import type { Stall } from '../../src/shared/protocol';
+import type { Stall } from '../../src/shared/protocol/model';
 import { FIXTURES, ROOT, ProbeHost, ensureProbeBuilt, expectedLocation, spawnProbed, stallFor, waitFor, type Probed, type SpawnOptions } from './harness';
 
 async function runToEnd(host: ProbeHost, script: string, args: string[], o: SpawnOptions = {}): Promise<Probed> {

@@ -14,7 +14,9 @@ import { ProbeFeed } from '../../src/core/probeFeed';
 import { ProbeServer, type ProbeConnection, type RefusalKind } from '../../src/core/probeServer';
 import { withProbe, type Env } from '../../src/core/probeEnv';
 import { Recording } from '../../src/core/recording';
-import type { ProbeData, ProbeOptions, Stall } from '../../src/shared/protocol';
+import type { Stall } from '../../src/shared/protocol/model';
+import type { ProbeOptions } from '../../src/shared/protocol/options';
+import type { ProbeData } from '../../src/shared/protocol/probeMessages';
 
 export const ROOT = resolve(__dirname, '..', '..');
 export const PROBE = join(ROOT, 'dist', 'probe.js');

@@ -15,7 +15,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { join } from 'node:path';
-import type { Stall } from '../../src/shared/protocol';
+import type { Stall } from '../../src/shared/protocol/model';
 import { FIXTURES, ProbeHost, ensureProbeBuilt, expectedLocation, httpGet, median, sleep, spawnProbed, stallFor, waitFor, type Probed, type Truth } from './harness';
 
 const SERVER = join(FIXTURES, 'server.js');

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { BIG_TEXT, nativeInProgress, slowCallEndedSince, wrapJsonParse } from '../../src/probe/nativeCalls';
 import { rawFrames } from '../../src/probe/callSites';
 import { hrMs } from '../../src/probe/clock';
-import type { Handler } from '../../src/shared/protocol';
+import type { Handler } from '../../src/shared/protocol/model';
 
 const original = JSON.parse;
 const bad = '{"a": 1,,}';

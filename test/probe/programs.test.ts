@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
-import type { Stall } from '../../src/shared/protocol';
+import type { Stall } from '../../src/shared/protocol/model';
 import { FIXTURES, ProbeHost, ensureProbeBuilt, expectedLocation, median, sleep, spawnProbed, stallFor, waitFor, type Probed } from './harness';
 
 async function runToEnd(host: ProbeHost, script: string, o: Parameters<typeof spawnProbed>[2] = {}): Promise<Probed> {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { injectProbe, type LaunchConfig } from '../../src/host/debugConfig';
-import type { Stall } from '../../src/shared/protocol';
+import type { Stall } from '../../src/shared/protocol/model';
 import { ProbeHost, sleep, waitFor } from '../probe/harness';
 import { ROOT, TOOLS_FIXTURES, VENV_PYTHON, ensurePythonTools, lineOf } from './fixtures-tools/pythonEnv';
 

@@ -7,7 +7,7 @@
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Stall } from '../../src/shared/protocol';
+import type { Stall } from '../../src/shared/protocol/model';
 import { FASTAPI_APP, alive, ensurePythonTools, get, lineOf, startUvicorn, stallFor, type ProbedRun, type Truth } from './probeHarness';
 
 before(() => ensurePythonTools());
@@ -111,7 +111,7 @@ function assertDefEndpoints(m: Measured, loop: string): void {
     assert.equal(s.culprit.line, lineOf(FASTAPI_APP, '# BLOCK:sync-cpu'));
     assert.equal(s.culprit.function, 'sync_cpu');
   }
-  assert.ok(gil.some((s) => s.culprit !== null && s.handler?.label === 'GET /sync/cpu'), `${loop}: the starving thread's line and route`);
+  assert.ok(gil.some((s) => s.culprit !== null && s.handler?.label === 'GET /sync/cpu'), `${loop}: the starving thread's line and route: ${JSON.stringify(gil.map((s) => [s.durationMs, s.culprit?.line, s.handler, s.cause]))}`);
 }
 
 test('uvloop: each blocking kind on its line, route and cause, with its duration; def endpoints told apart', async () => {

@@ -8,7 +8,8 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Report, Stall } from '../../src/shared/protocol';
+import type { Stall } from '../../src/shared/protocol/model';
+import type { Report } from '../../src/shared/protocol/report';
 import { ROOT, VENV_PYTHON, ensurePythonTools, lineOf } from './fixtures-tools/pythonEnv';
 
 export { ROOT, VENV_PYTHON, ensurePythonTools, lineOf };

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Stall } from '../../src/shared/protocol';
+import type { Stall } from '../../src/shared/protocol/model';
 import { withProbe } from '../../src/core/probeEnv';
 import { ProbeHost, waitFor } from '../probe/harness';
 import { ROOT, ensureBuilt, tagLine } from '../cli/cliHarness';

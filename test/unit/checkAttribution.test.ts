@@ -14,7 +14,7 @@ import type { CheckResult } from '../../src/core/check/runCheck';
 import { stillBusy } from '../../src/core/check/runCheck';
 import { CanaryLog } from '../../src/core/check/canaryLog';
 import { judgeEndpoint } from '../../src/core/check/verdict';
-import type { Handler } from '../../src/shared/protocol';
+import type { Handler } from '../../src/shared/protocol/model';
 import { stall } from './samples';
 
 const T0 = 1_700_000_000_000;

@@ -10,7 +10,7 @@ import type { CheckResult } from '../../src/core/check/runCheck';
 import { judgeEndpoint } from '../../src/core/check/verdict';
 import { victimsPhrase } from '../../src/shared/phrases';
 import { summarizeVictims } from '../../src/shared/victims';
-import { isCheckView, isHostToWebview } from '../../src/shared/protocol';
+import { isCheckView, isHostToWebview } from '../../src/shared/protocol/webviewMessages';
 import { frame, stall } from './samples';
 
 const T0 = 1_700_000_000_000;

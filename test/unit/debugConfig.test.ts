@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SESSION_MARKER, injectProbe, shouldInject, type LaunchConfig } from '../../src/host/debugConfig';
-import { clampThreshold } from '../../src/shared/protocol';
-import { PROBE_OPTIONS_ENV } from '../../src/shared/protocol';
+import { clampThreshold } from '../../src/shared/protocol/options';
+import { PROBE_OPTIONS_ENV } from '../../src/shared/protocol/options';
 
 const PROBE = '/ext/dist/probe.js';
 const launch = (over: Partial<LaunchConfig> = {}): LaunchConfig => ({ type: 'pwa-node', request: 'launch', name: 'app', program: '/app/server.js', ...over });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DebugAdapterPauses, subtractPauses } from '../../src/host/debuggerPauses';
 import { ThreadPauses } from '../../src/probe/pauses';
-import type { PauseRange } from '../../src/shared/protocol';
+import type { PauseRange } from '../../src/shared/protocol/model';
 import { stall } from './samples';
 
 const target = { pid: 100, threadId: 0 };

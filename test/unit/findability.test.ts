@@ -9,7 +9,7 @@ import { callerOf, lensTargets } from '../../src/host/lensTargets';
 import { asgiApps, rememberCommand, scriptCommand, suggestCommands } from '../../src/host/commandSuggestions';
 import { offersProbe, relaunchConfig } from '../../src/host/probeOfferRule';
 import { SESSION_MARKER } from '../../src/host/debugConfig';
-import { isWebviewToHost } from '../../src/shared/protocol';
+import { isWebviewToHost } from '../../src/shared/protocol/webviewMessages';
 import { frame, stall } from './samples';
 
 const block = frame({ file: '/app/src/pricing.js', line: 17, column: 5, function: 'computePrice' });

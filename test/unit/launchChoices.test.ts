@@ -4,7 +4,7 @@ import { isNodeLaunch, launchChoices } from '../../src/host/launchChoices';
 
 const folder = (configurations: unknown, folderIndex = 0, folderName = 'app') => ({ folderIndex, folderName, configurations });
 
-test('offers the Node launch configurations of every folder, with the probe switched on', () => {
+test('offers the Node and Python launch configurations of every folder, with the probe switched on', () => {
   const choices = launchChoices([
     folder([
       { name: 'Server', type: 'node', request: 'launch', program: 'server.js' },
@@ -18,6 +18,7 @@ test('offers the Node launch configurations of every folder, with the probe swit
   ]);
   assert.deepEqual(choices.map((c) => [c.label, c.description, c.folderIndex, c.config.stallscope]), [
     ['Server', 'node · app', 0, true],
+    ['Py', 'debugpy · app', 0, true],
     ['Term', 'node-terminal · app', 0, true],
   ]);
 });
@@ -27,6 +28,12 @@ test('the active JavaScript/TypeScript file is offered too; other files are not'
   assert.equal(file.label, 'Current file: main.ts');
   assert.deepEqual(file.config, { type: 'node', request: 'launch', name: 'Stallscope: main.ts', program: '/w/src/main.ts', stallscope: true });
   assert.deepEqual(launchChoices([], { path: '/w/README.md', languageId: 'markdown' }), []);
+});
+
+test('the active Python file is offered as a debugpy launch', () => {
+  const [file] = launchChoices([], { path: '/w/app/main.py', languageId: 'python', folderIndex: 0 });
+  assert.equal(file.label, 'Current file: main.py');
+  assert.deepEqual(file.config, { type: 'debugpy', request: 'launch', name: 'Stallscope: main.py', program: '/w/app/main.py', stallscope: true });
 });
 
 test('isNodeLaunch checks shape, not trust', () => {

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { appendRequire, quoteNodeOption, withProbe } from '../../src/core/probeEnv';
-import { PROBE_OPTIONS_ENV } from '../../src/shared/protocol';
+import { PROBE_OPTIONS_ENV } from '../../src/shared/protocol/options';
 
 test("the user's NODE_OPTIONS are kept and the probe is appended", () => {
   const env = withProbe({ NODE_OPTIONS: '--max-old-space-size=4096 --enable-source-maps', PATH: '/bin' }, '/opt/ss/dist/probe.js', {

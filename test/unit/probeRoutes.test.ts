@@ -11,7 +11,7 @@ import { httpHandler, routeOf } from '../../src/probe/routes';
 import { expressRoute } from '../../src/probe/routes/express';
 import { honoRoute, patchHono } from '../../src/probe/routes/hono';
 import { koaRoute, patchKoa } from '../../src/probe/routes/koa';
-import { MAX_HTTP_LABEL } from '../../src/shared/protocol';
+import { MAX_HTTP_LABEL } from '../../src/shared/protocol/model';
 
 function rawRequest(method: string, url: string): http.IncomingMessage {
   const req = new http.IncomingMessage(new net.Socket());

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import WebSocket from 'ws';
 import { ProbeServer, type ProbeConnection } from '../../src/core/probeServer';
-import { CloseCode, PROTOCOL_VERSION, type ProbeToHost } from '../../src/shared/protocol';
+import { CloseCode, PROTOCOL_VERSION } from '../../src/shared/protocol/constants';
+import type { ProbeToHost } from '../../src/shared/protocol/probeMessages';
 import { hello, helloV1, stall } from './samples';
 
 async function withServer(fn: (s: ProbeServer, logs: string[]) => Promise<void>, opts: { maxPayload?: number; helloTimeoutMs?: number } = {}) {

@@ -1,22 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  MAX_LAG_BATCH,
-  MAX_STACK_FRAMES,
-  PROTOCOL_VERSION,
-  REPORT_VERSION,
-  helloMessage,
-  httpRequestLabel,
-  isFrame,
-  isHello,
-  isHostToProbe,
-  isLagSample,
-  isProbeToHost,
-  isStall,
-  isWebviewToHost,
-  normalizeHello,
-  parseReport,
-} from '../../src/shared/protocol';
+import { MAX_LAG_BATCH, MAX_STACK_FRAMES, PROTOCOL_VERSION, REPORT_VERSION } from '../../src/shared/protocol/constants';
+import { httpRequestLabel, isFrame, isLagSample, isStall } from '../../src/shared/protocol/model';
+import { helloMessage, isHello, isHostToProbe, isProbeToHost, normalizeHello } from '../../src/shared/protocol/probeMessages';
+import { parseReport } from '../../src/shared/protocol/report';
+import { isWebviewToHost } from '../../src/shared/protocol/webviewMessages';
 import { frame, hello, helloV1, lag, stall, withField } from './samples';
 
 test('a well-formed stall, hello and lag sample pass their guards', () => {

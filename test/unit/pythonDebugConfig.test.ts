@@ -4,7 +4,7 @@ import { delimiter, join } from 'node:path';
 import { SESSION_MARKER, injectProbe, shouldInject, type LaunchConfig } from '../../src/host/debugConfig';
 import { pythonProbeDir } from '../../src/core/probeEnv';
 import { injectPythonProbe, pythonCommandOf } from '../../src/host/pythonDebugConfig';
-import { PROBE_OPTIONS_ENV } from '../../src/shared/protocol';
+import { PROBE_OPTIONS_ENV } from '../../src/shared/protocol/options';
 
 const PROBE = join('/ext', 'dist', 'probe.js');
 const PY_DIR = join('/ext', 'dist', 'python');

@@ -10,7 +10,7 @@ import { parseEndpoint } from '../../src/core/check/endpoint';
 import { classifyPythonStall, isPythonStall, poolUse } from '../../src/core/check/pythonVerdict';
 import type { CheckResult } from '../../src/core/check/runCheck';
 import { judgeEndpoint, type JudgeInput } from '../../src/core/check/verdict';
-import type { Frame, LagSample, Stall } from '../../src/shared/protocol';
+import type { Frame, LagSample, Stall } from '../../src/shared/protocol/model';
 import { stall } from './samples';
 
 const T0 = 1_700_000_000_000;

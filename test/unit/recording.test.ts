@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Recording, type RecordingDelta } from '../../src/core/recording';
-import { parseReport } from '../../src/shared/protocol';
+import { parseReport } from '../../src/shared/protocol/report';
 import { hello, lag, stall } from './samples';
 
 test('a stall sent at detection and again at its end is one stall, in its final state', () => {

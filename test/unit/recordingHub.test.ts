@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import { ProbeServer } from '../../src/core/probeServer';
 import type { Recording } from '../../src/core/recording';
 import { RecordingHub } from '../../src/host/recordingHub';
-import type { ProbeToHost } from '../../src/shared/protocol';
+import type { ProbeToHost } from '../../src/shared/protocol/probeMessages';
 import { hello, helloV1, lag, stall } from './samples';
 
 /** A real probe server with the hub routing into it, and a way to play a probe over a real socket. */

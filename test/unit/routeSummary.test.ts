@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { groupByRoute, routeLines } from '../../src/cli/routeSummary';
 import { formatSummary } from '../../src/cli/summary';
-import type { Report } from '../../src/shared/protocol';
+import type { Report } from '../../src/shared/protocol/report';
 import { stall } from './samples';
 
 const user = (id: string, path: string, durationMs: number) =>

@@ -1,5 +1,6 @@
 /** Valid protocol objects for unit tests; each test mutates a fresh copy. */
-import type { Frame, HelloMessage, HelloMessageV1, LagSample, Stall } from '../../src/shared/protocol';
+import type { Frame, LagSample, Stall } from '../../src/shared/protocol/model';
+import type { HelloMessage, HelloMessageV1 } from '../../src/shared/protocol/probeMessages';
 
 export function frame(over: Partial<Frame> = {}): Frame {
   return { file: '/app/src/report.ts', line: 42, column: 7, function: 'buildReport', ...over };

@@ -4,7 +4,8 @@ import { displayPath, formatDuration } from '../../src/cli/format';
 import { colorEnabled, makeStyle } from '../../src/cli/style';
 import { formatSummary, stallsOverBudget } from '../../src/cli/summary';
 import { causeText } from '../../src/shared/phrases';
-import type { ProcessInfo, Report, Stall } from '../../src/shared/protocol';
+import type { ProcessInfo, Stall } from '../../src/shared/protocol/model';
+import type { Report } from '../../src/shared/protocol/report';
 import { frame, stall } from './samples';
 
 function proc(pid: number, threads = [{ id: 0 }]): ProcessInfo {
@@ -37,7 +38,7 @@ test('a run without stalls says so in one line', () => {
 
 test('a run where no probe connected says why, instead of "no stalls"', () => {
   const text = formatSummary(report([], []), { ...base, wallMs: 80 });
-  assert.match(text, /no probe reported in 80 ms: the probe loads into Node\.js processes through NODE_OPTIONS, and "node" started none/);
+  assert.match(text, /no probe reported in 80 ms: the probe loads into Node\.js processes through NODE_OPTIONS and into Python asyncio programs through PYTHONPATH, and "node" started none/);
 });
 
 test('culprits are ranked by total blocked time with file:line, function, handler, count, max, total', () => {

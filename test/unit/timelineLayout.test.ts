@@ -5,8 +5,8 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { LagSample, ProcessInfo, Stall } from '../../src/shared/protocol';
-import { isHostToWebview } from '../../src/shared/protocol';
+import type { LagSample, ProcessInfo, Stall } from '../../src/shared/protocol/model';
+import { isHostToWebview } from '../../src/shared/protocol/webviewMessages';
 import { causeText, formatDuration, formatOffset, shortArgv, splitPath, stallSummary } from '../../webview/format';
 import { decimateLag, gapThresholdMs, lagAxisMax, lagGridlines, lagY, nearestSample } from '../../webview/layoutLag';
 import { laneAtY, laneBoxes, laneHeightFor, MAX_LANE_HEIGHT, MIN_LANE_HEIGHT, orderLanes } from '../../webview/layoutLanes';

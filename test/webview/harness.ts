@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { HostToWebview, WebviewToHost } from '../../src/shared/protocol';
+import type { HostToWebview, WebviewToHost } from '../../src/shared/protocol/webviewMessages';
 import { createNonce, webviewHtml } from '../../src/views/webviewHtml';
 
 // Functions handed to page.evaluate run in Chromium; this Node-side file is type-checked without

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { parseReport, type Report } from '../../src/shared/protocol';
+import { parseReport, type Report } from '../../src/shared/protocol/report';
 import { embedJson, htmlReport, readReportAssets } from '../../src/report/htmlReport';
 import { launchChromium } from './harness';
 

@@ -5,7 +5,7 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import type { TimelineState } from '../../src/shared/protocol';
+import type { TimelineState } from '../../src/shared/protocol/webviewMessages';
 import { launchChromium, openTimeline, startWebviewServer, type TimelinePage, type WebviewServer } from './harness';
 import { demoState, oneStall, syntheticRecording } from './synthetic';
 

@@ -3,7 +3,8 @@
  * session (an HTTP server, a worker pool, a forked job runner) and a large synthetic recording
  * (1 h at 10 Hz, 10k stalls). Seeded, so screenshots and counts are stable.
  */
-import type { Frame, LagSample, PauseRange, ProcessInfo, Stall, TimelineState } from '../../src/shared/protocol';
+import type { Frame, LagSample, PauseRange, ProcessInfo, Stall } from '../../src/shared/protocol/model';
+import type { TimelineState } from '../../src/shared/protocol/webviewMessages';
 
 export function rng(seed: number): () => number {
   let a = seed >>> 0;

@@ -5,7 +5,8 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import type { CheckView, Stall, TimelineState, WebviewToHost } from '../../src/shared/protocol';
+import type { Stall } from '../../src/shared/protocol/model';
+import type { CheckView, TimelineState, WebviewToHost } from '../../src/shared/protocol/webviewMessages';
 import { launchChromium, openTimeline, startWebviewServer, type TimelinePage, type WebviewServer } from './harness';
 import { demoState, oneStall } from './synthetic';
 

@@ -4,7 +4,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Stall } from '../../src/shared/protocol';
+import type { Stall } from '../../src/shared/protocol/model';
 import { commandFor, type KeyInput } from '../../webview/keymap';
 import { neighbourStall } from '../../webview/chartNavigation';
 import { layoutStallMarks } from '../../webview/layoutStalls';

@@ -14,7 +14,7 @@
  * flight, but what it collected may be anybody's (the previous endpoint's garbage, often). Those are
  * set apart and said, not counted.
  */
-import type { Handler, Stall } from '../../shared/protocol';
+import type { Handler, Stall } from '../../shared/protocol/model';
 import type { Endpoint } from './endpoint';
 
 export interface PhaseBounds {

@@ -4,7 +4,7 @@
  */
 import { culpritKey } from '../culprits';
 import { victimsPhrase } from '../../shared/phrases';
-import type { CheckEndpointView, CheckStatus, CheckView } from '../../shared/protocol';
+import type { CheckEndpointView, CheckStatus, CheckView } from '../../shared/protocol/webviewMessages';
 import { endpointName } from './endpoint';
 import type { CheckResult, CheckSettings } from './runCheck';
 import { canaryInflated, type CanaryStats, type EndpointResult } from './verdict';

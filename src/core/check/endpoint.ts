@@ -5,8 +5,7 @@
  * known by in the check: two endpoints with the same label are one. Stalls are matched to it by
  * attribution.ts, by path and route, not by label text.
  */
-import { httpRequestLabel, type Handler, type ListeningServer } from '../../shared/protocol';
-import { handlerMatches, requestPath } from './attribution';
+import { httpRequestLabel, type ListeningServer } from '../../shared/protocol/model';
 
 export interface Endpoint {
   method: string;
@@ -36,16 +35,6 @@ export function parseEndpoint(spec: string): Endpoint {
   if (!METHOD.test(method)) throw new EndpointError(`"${spec}": "${parts[0]}" is not an HTTP method`);
   if (!path.startsWith('/')) throw new EndpointError(`"${spec}": the path must start with / (the server comes from --url or the probe)`);
   return { method, path, label: httpRequestLabel(method, path) };
-}
-
-/** Whether a stall's handler is this endpoint's (the rule lives in attribution.ts). */
-export function handlesEndpoint(handler: Handler | null | undefined, endpoint: Endpoint): boolean {
-  return handlerMatches(handler ?? null, endpoint);
-}
-
-/** `/search`: the endpoint's path without query or fragment. */
-export function requestPathOf(e: Endpoint): string {
-  return requestPath(e.path);
 }
 
 /** Parses every spec; two that name the same handler would measure the same stalls twice. */

@@ -13,7 +13,7 @@
  *     thread) and the loop could not run: blocking through the GIL, the culprit being that thread's line;
  *   - no stall, pool samples busy: a `def` endpoint, its requests queued for one of the pool's threads.
  */
-import type { LagSample, PoolSample, Stall } from '../../shared/protocol';
+import type { LagSample, PoolSample, Stall } from '../../shared/protocol/model';
 import { formatDuration, plural } from '../../shared/phrases';
 import type { PhaseBounds } from './attribution';
 

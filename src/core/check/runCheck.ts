@@ -13,7 +13,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Env } from '../probeEnv';
-import type { LagSample, Stall } from '../../shared/protocol';
+import type { LagSample, Stall } from '../../shared/protocol/model';
 import { formatDuration } from '../../shared/phrases';
 import { handlerMatches } from './attribution';
 import { endpointName, endpointUrl, type Endpoint } from './endpoint';

@@ -10,7 +10,7 @@
  * a short stall can slip between canary requests.
  */
 import { groupByCulprit } from '../culprits';
-import type { LagSample, Stall } from '../../shared/protocol';
+import type { LagSample, Stall } from '../../shared/protocol/model';
 import { endpointStalls } from './attribution';
 import { endpointName, type Endpoint } from './endpoint';
 import { findingText, poolUse, pythonFindings, threadpoolText, type PoolUse } from './pythonVerdict';

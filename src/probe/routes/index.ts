@@ -16,8 +16,8 @@
 import { createRequire } from 'node:module';
 import { join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Handler } from '../../shared/protocol';
-import { MAX_HTTP_LABEL, httpRequestLabel } from '../../shared/protocol';
+import type { Handler } from '../../shared/protocol/model';
+import { MAX_HTTP_LABEL, httpRequestLabel } from '../../shared/protocol/model';
 import { expressRoute, type ExpressRequest } from './express';
 import { fastifyRoute, installFastifyRoutes } from './fastify';
 import { honoRoute, patchHono } from './hono';

@@ -56,6 +56,27 @@ class Baseline:
         self.others = others
 
 
+class BusyThreads:
+    """Where the threads that used CPU since the last wake were (the tuple a look records of
+    another thread): so a stall no look caught can still name the line of the thread that starved
+    the loop of the GIL, even once that thread has moved on. Only busy threads are looked at."""
+
+    def __init__(self):
+        self.cpu = {}
+        self.where = {}
+
+    def update(self, others, describe):
+        for ident, c in others.items():
+            if c - self.cpu.get(ident, c) >= 0.001:
+                seen = describe(ident)
+                if seen is not None:
+                    self.where[ident] = seen
+        for ident in list(self.where):
+            if ident not in others:
+                del self.where[ident]
+        self.cpu = others
+
+
 def others_cpu(skip):
     """{ident: CPU seconds} of the program's threads other than `skip` and the probe's."""
     out = {}

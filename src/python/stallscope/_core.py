@@ -7,7 +7,7 @@ import sys
 import threading
 import time
 
-from . import _gcwatch, _loops, _threads
+from . import _gcwatch, _listening, _loops, _threads
 from ._heartbeat import LoopMonitor
 from ._watchdog import Watchdog
 
@@ -54,7 +54,7 @@ class Core:
             m = self.monitors.pop(ident, None)
             if m is not None:
                 now = _mono()
-                if (now - m.last) * 1000 >= self.threshold_ms:
+                if not m.parked and (now - m.last) * 1000 >= self.threshold_ms:
                     m._gap_ended(now, now - m.last, max(0.0, now - m.due))
                 m.stop()
                 self._thread_state(m, "exit")
@@ -154,12 +154,13 @@ class Core:
 
     def after_fork(self):
         _threads.after_fork()
+        _listening.forget()
         self._reset()
 
     def at_exit(self):
         for ident, m in list(self.monitors.items()):
             now = _mono()
-            if (now - m.last) * 1000 >= self.threshold_ms and m.running:
+            if (now - m.last) * 1000 >= self.threshold_ms and m.running and not m.parked:
                 m._gap_ended(now, now - m.last, max(0.0, now - m.due))
         wd = self.watchdog
         if wd is not None:

@@ -10,6 +10,8 @@ time is never less than the lateness. uvloop's C loop shows no idle time: there 
 as half a period before the tick was due (the expected value) and the period is shorter.
 
 Everything here runs on the loop's thread, once per tick: a clock read, a compare, a list append.
+The pure-Python loop's heartbeat parks while the loop sits idle in select (a tick that finds the
+whole period idle arms no next one; select's return re-arms it), so an idle server pays nothing.
 """
 import collections
 import threading
@@ -38,6 +40,7 @@ class LoopMonitor:
         self.stall = None  # the stall the watchdog sees open (watchdog-owned)
         self.gilfree = None  # (when, stack) faulthandler dumped of this thread (watchdog-owned)
         self.running = True
+        self.parked = False  # no tick armed: the loop sat idle in select (pure-Python loop only)
         self.pool = _pool.PoolWatch()
         now = _mono()
         self.last = now
@@ -58,7 +61,10 @@ class LoopMonitor:
             try:
                 return select(timeout)
             finally:
-                self.idle += mono() - t0
+                t1 = mono()
+                self.idle += t1 - t0
+                if self.parked:
+                    self._unpark(t1)
 
         timed_select._stallscope = True
         try:
@@ -92,14 +98,31 @@ class LoopMonitor:
             lateness = 0.0
         if gap * 1000 >= self.core.threshold_ms or self.stall is not None:
             self._gap_ended(now, gap, lateness)
+        idle_before = self.last_idle
         self.last, self.last_idle = now, self.idle
         self.win_lags.append(lateness)
         self.pool.note(now)
         if now - self.win_start >= self.core.lag_interval:
             self._close_window(now)
-        if self.running:
-            self.due = now + self.period
+        if not self.running:
+            return
+        if self.exact and self.stall is None and self.idle - idle_before >= 0.9 * gap:
+            # Idle in select all along: no tick until select returns (see _unpark), so an idle loop
+            # costs nothing; the watchdog leaves a parked loop alone.
+            self.parked = True
+            return
+        self.due = now + self.period
+        self.handle = self.loop.call_later(self.period, self._tick)
+
+    def _unpark(self, now):
+        """select returned to a parked loop: the gap starts now (it was idle until now)."""
+        self.last, self.last_idle = now, self.idle
+        self.due = now + self.period
+        try:
             self.handle = self.loop.call_later(self.period, self._tick)
+        except Exception:
+            return
+        self.parked = False  # after `last`: the watchdog never sees an armed loop with a stale tick
 
     def _gap_ended(self, now, gap, lateness):
         if self.exact:
@@ -138,7 +161,7 @@ class LoopMonitor:
 def _flush_gap(self):
     """Ends the current gap now if it is a stall (called on the loop's thread, e.g. by Watch.stop
     right after blocking code, before the loop could tick again)."""
-    if threading.get_ident() != self.ident or not self.running:
+    if threading.get_ident() != self.ident or not self.running or self.parked:
         return
     now = _mono()
     gap = now - self.last

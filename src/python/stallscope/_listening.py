@@ -38,9 +38,18 @@ def _addr(hex_addr, v6):
     return str(ipaddress.IPv6Address(b))
 
 
+_last_inodes = None
+
+
 def listening():
-    """[(address, port)] of this process's listening TCP sockets."""
+    """[(address, port)] of this process's listening TCP sockets; None when its sockets are the
+    same as at the last call (the socket tables, which the kernel builds for the whole network
+    namespace on each read, are only read when a socket came or went)."""
+    global _last_inodes
     inodes = _socket_inodes()
+    if inodes == _last_inodes:
+        return None
+    _last_inodes = inodes
     if not inodes:
         return []
     out = []
@@ -60,3 +69,9 @@ def listening():
             except ValueError:
                 continue
     return out
+
+
+def forget():
+    """A forked child reports its listening sockets afresh, with its own pid."""
+    global _last_inodes
+    _last_inodes = None

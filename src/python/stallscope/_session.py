@@ -92,7 +92,7 @@ class Session:
             found = _listening.listening()
         except Exception:
             return
-        for address, port in found:
+        for address, port in found or ():
             if (address, port) in self.servers:
                 continue
             self.servers.add((address, port))

@@ -35,6 +35,7 @@ class Watchdog:
         self.ended = collections.deque()
         self.seq = 0
         self.gilfree = None  # faulthandler's timer, with a host session
+        self.busy = _baseline.BusyThreads()
 
     def run(self):
         core = self.core
@@ -63,10 +64,19 @@ class Watchdog:
             next_wake = now + 1.0
             monitors = [m for m in list(core.monitors.values()) if m.running]
             others = _baseline.others_cpu({m.ident for m in monitors}) if monitors else {}
+            # Every loop idle in select: no other thread can be holding the GIL from it right now.
+            active = [m for m in monitors if not m.parked]
+            if active:
+                self.busy.update(others, _sampling.look_at_thread)
             for m in monitors:
                 st = m.stall
                 if st is None:
                     m.bases.append(_baseline.Baseline(m, others))
+                    if m.parked:
+                        # Idle in select: it can be late only after select returns, which re-arms
+                        # its tick; look again within a threshold to see it armed in time.
+                        next_wake = min(next_wake, now + core.threshold_ms / 1000)
+                        continue
                     deadline = m.last + m.period + core.threshold_ms / 1000
                     if now < deadline:
                         next_wake = min(next_wake, deadline)
@@ -95,7 +105,8 @@ class Watchdog:
                 m.slept = (_mono(), q) if q is not None else None
             if gilfree is None and core.session is not None and core.monitors:
                 gilfree = self.gilfree = _gilfree.GilFreeDump()
-            if gilfree is not None and core.monitors:
+            if gilfree is not None and active:
+                # (Arming starts faulthandler's timer thread: not while every loop sits idle.)
                 gilfree.arm(timeout)
             intended = _mono() + timeout
             self.wake.wait(timeout)
@@ -166,7 +177,8 @@ class Watchdog:
             if verdict is not None:
                 st.starved_by = next((s.others[verdict[1]] for s in reversed(looks) if verdict[1] in s.others), None)
                 if st.starved_by is None:
-                    st.starved_by = _sampling.look_at_thread(verdict[1]) or (verdict[1], [], None, set(), None, None)
+                    st.starved_by = (_sampling.look_at_thread(verdict[1]) or self.busy.where.get(verdict[1])
+                                     or (verdict[1], [], None, set(), None, None))
         core.stall(self._build(st, core.epoch(end - blocked), blocked, end=end))
         monitor.gilfree = None
 
@@ -197,10 +209,14 @@ class Watchdog:
             cause = {"kind": "gil", "thread": core.thread_ref(ident)}
             try:
                 scope = _handlers.request_running(m.loop, codes)
+                if scope is not None:
+                    stall["handler"] = _handlers.http_handler(scope)
+                else:
+                    # Its request may be answered by now: the route whose endpoint it was running.
+                    stall["handler"] = next(filter(None, (_handlers.route_of_function(f["file"], f["function"].rsplit(".", 1)[-1])
+                                                           for f in reversed(frames) if _frames.is_user_file(f["file"]))), None)
             except Exception:
-                scope = None
-            if scope is not None:
-                stall["handler"] = _handlers.http_handler(scope)
+                pass
         elif not on_loop and dumped_for(m, st) is not None:
             # No look got in before the loop moved on; faulthandler's dump saw the loop's thread in
             # the call that kept the GIL from the watchdog.

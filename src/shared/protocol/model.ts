@@ -117,6 +117,20 @@ export interface Victim {
   count?: number;
 }
 
+/**
+ * Requests whose handlers ran one after another inside one stall: under load, queued requests that
+ * each block in turn make one long stall, and this tells it was N requests of ~eachMs, not one
+ * handler of the whole duration.
+ */
+export interface BackToBack {
+  /** `GET /hash` (see httpRequestLabel). Untrusted text: render as text. */
+  label: string;
+  /** Handlers of this label that began inside the stall (the one running when it began included). */
+  count: number;
+  /** The typical time each held the loop (the median gap to the next start, or to the stall's end). */
+  eachMs?: number;
+}
+
 export interface Stall {
   /** Unique within one run / session: `${pid}.${threadId}.${seq}`. */
   id: string;
@@ -136,6 +150,8 @@ export interface Stall {
   handler: Handler | null;
   cause?: Cause;
   victims?: Victim[];
+  /** Present when at least two request handlers ran back to back inside it. */
+  backToBack?: BackToBack[];
 }
 
 /** A worker pool's occupancy over one lag interval (Python: anyio's default thread limiter). */
@@ -253,6 +269,10 @@ function isVictim(v: unknown): v is Victim {
   );
 }
 
+function isBackToBack(v: unknown): v is BackToBack {
+  return isObj(v) && isStr(v.label, 1024) && isInt(v.count, 1) && isOpt(v.eachMs, (x): x is number => isNum(x) && x >= 0);
+}
+
 export function isStall(v: unknown): v is Stall {
   return (
     isObj(v) &&
@@ -268,7 +288,8 @@ export function isStall(v: unknown): v is Stall {
     isArr(v.frames, isFrame, MAX_STACK_FRAMES) &&
     (v.handler === null || isHandler(v.handler)) &&
     isOpt(v.cause, isCause) &&
-    isOpt(v.victims, (x): x is Victim[] => isArr(x, isVictim, MAX_VICTIMS))
+    isOpt(v.victims, (x): x is Victim[] => isArr(x, isVictim, MAX_VICTIMS)) &&
+    isOpt(v.backToBack, (x): x is BackToBack[] => isArr(x, isBackToBack, MAX_VICTIMS))
   );
 }
 

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { StallscopeApi } from '../../../src/host/api';
 import type { Recording } from '../../../src/core/recording';
-import type { Stall } from '../../../src/shared/protocol';
+import type { Stall } from '../../../src/shared/protocol/model';
 import { until } from './debugEvents';
 import { Driver } from './driver';
 

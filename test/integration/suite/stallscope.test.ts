@@ -13,7 +13,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { StallscopeApi } from '../../../src/host/api';
 import type { Recording } from '../../../src/core/recording';
-import type { CheckView, Stall } from '../../../src/shared/protocol';
+import type { Stall } from '../../../src/shared/protocol/model';
+import type { CheckView } from '../../../src/shared/protocol/webviewMessages';
 import { DebugEvents, until } from './debugEvents';
 import { Driver } from './driver';
 
