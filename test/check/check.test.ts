@@ -174,7 +174,7 @@ describe('stallscope check: exit codes and errors', () => {
     assert.match(exits.stderr, /stallscope: the server exited \(code 3\) before it listened on a port; its last output:\n {4}no config\n/);
     const notNode = await runCheckCli(['-e', '/x', '--start-timeout', '1', '--', 'sleep', '30']);
     assert.equal(notNode.code, 2);
-    assert.match(notNode.stderr, /no Node\.js process of "sleep 30" reported within 1 s/);
+    assert.match(notNode.stderr, /no process of "sleep 30" reported within 1 s: the probe loads into Node\.js processes through NODE_OPTIONS/);
     assert.ok(notNode.wallMs < 10_000, 'sleep 30 was stopped, not waited for');
     const missing = await runCheckCli(['-e', '/x', '--', 'no-such-command-stallscope']);
     assert.equal(missing.code, 127);

@@ -109,21 +109,30 @@ export function runProbed(command: string[], o: { cwd?: string; env?: NodeJS.Pro
   };
 }
 
-/** uvicorn under the probe, ready to serve: its port (from its own log line) answers GET /health. */
+/**
+ * uvicorn under the probe, ready to serve: its port (from its own log line) answers GET /health,
+ * and every server process it starts (`--workers N`: N of them) has finished its start-up — the
+ * supervisor prints its port before its spawned workers have even imported the app, and a worker
+ * still starting when a test stops the run has had no chance to report.
+ */
 export async function startUvicorn(args: string[], o: { python?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ run: ProbedRun; port: number }> {
   const run = runProbed([o.python ?? VENV_PYTHON, '-m', 'uvicorn', 'fastapi_app:app', '--port', '0', ...args], { env: o.env });
   const m = await run.waitFor(/Uvicorn running on http:\/\/127\.0\.0\.1:(\d+)/);
   const port = Number(m[1]);
+  const workers = args.includes('--workers') ? Number(args[args.indexOf('--workers') + 1]) : 1;
   const deadline = Date.now() + 60_000;
   for (;;) {
+    const started = run.output().split('Application startup complete').length - 1;
     try {
-      if ((await get(port, '/health')).status === 200) break;
+      if (started >= workers && (await get(port, '/health')).status === 200) break;
     } catch {
       // workers not serving yet
     }
-    if (Date.now() > deadline) throw new Error(`uvicorn never answered on ${port}:\n${run.output()}`);
+    if (Date.now() > deadline) throw new Error(`uvicorn never answered on ${port} (${started} of ${workers} started):\n${run.output()}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+  // The probe of the last one to start looks for its listening socket within its first 50 ms.
+  await new Promise((r) => setTimeout(r, 300));
   return { run, port };
 }
 

@@ -64,10 +64,7 @@ class Watchdog:
             next_wake = now + 1.0
             monitors = [m for m in list(core.monitors.values()) if m.running]
             others = _baseline.others_cpu({m.ident for m in monitors}) if monitors else {}
-            # Every loop idle in select: no other thread can be holding the GIL from it right now.
-            active = [m for m in monitors if not m.parked]
-            if active:
-                self.busy.update(others, _sampling.look_at_thread)
+            self.busy.update(others, _sampling.look_at_thread)
             for m in monitors:
                 st = m.stall
                 if st is None:
@@ -105,8 +102,7 @@ class Watchdog:
                 m.slept = (_mono(), q) if q is not None else None
             if gilfree is None and core.session is not None and core.monitors:
                 gilfree = self.gilfree = _gilfree.GilFreeDump()
-            if gilfree is not None and active:
-                # (Arming starts faulthandler's timer thread: not while every loop sits idle.)
+            if gilfree is not None and core.monitors:
                 gilfree.arm(timeout)
             intended = _mono() + timeout
             self.wake.wait(timeout)
