@@ -152,13 +152,22 @@ function startOnTerminal(script: string): OnTerminal {
       const table = processTable();
       const under = (root: number): number[] => table.filter((p) => p.ppid === root).flatMap((p) => [p.pid, ...under(p.pid)]);
       const descendants = under(child.pid!);
-      const stallscopePid = descendants.find((pid) => cmdline(pid).includes(CLI));
+      // Not the shell `script` started, which may fork rather than exec (its command line names the CLI too).
+      const stallscopePid = descendants.find((pid) => cmdline(pid).includes(CLI) && executable(pid) === fs.realpathSync(process.execPath));
       assert.ok(stallscopePid, 'stallscope runs under script');
       const pgid = table.find((p) => p.pid === serverPid)!.pgid;
       resolve({ port: Number(m[1]), serverPid, pgid, stallscopePid, descendants: under(stallscopePid) });
     });
   });
   return { started, done, type: (text) => child.stdin.write(text) };
+}
+
+function executable(pid: number): string {
+  try {
+    return fs.readlinkSync(`/proc/${pid}/exe`);
+  } catch {
+    return '';
+  }
 }
 
 function cmdline(pid: number): string {

@@ -26,7 +26,24 @@ export type DriverRequest = { id: number } & (
   /** Text that editor decorations render through CSS `::after { content }` (not in textContent). */
   | { action: 'afterContents'; contains: string }
   | { action: 'screenshot'; name: string }
+  /** Resizes the browser window (the workbench lays itself out again). */
+  | { action: 'viewport'; width: number; height: number }
+  /** Focuses the first match, then presses a key (Playwright's key names: `+`, `f`, `Enter`). */
+  | { action: 'press'; frame: FrameTarget; selector: string; key: string }
+  /** Where each match is on screen, and whether its text is cut by its own box. */
+  | { action: 'boxes'; frame: FrameTarget; selector: string }
+  | { action: 'attribute'; frame: FrameTarget; selector: string; name: string }
 );
+
+export interface ElementBox {
+  text: string;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  /** Its content is wider than its box (cut, or elided with an ellipsis). */
+  clipped: boolean;
+}
 
 export type DriverReply = { id: number; ok: true; value?: unknown } | { id: number; ok: false; error: string };
 

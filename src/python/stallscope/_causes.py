@@ -152,8 +152,26 @@ def gil_holder(samples):
     total = sum(deltas.values())
     # (On a busy machine the threads get a fraction of a core between them: the share tells.)
     if total >= 0.1 * wall and deltas[holder] >= 0.05 * wall and loop_cpu <= 0.5 * total:
-        return next(s.others[holder] for s in reversed(samples) if holder in s.others)
+        return seen_most(samples, holder)
     return None
+
+
+def seen_most(samples, ident):
+    """Thread `ident` as the looks saw it on the line they found it on most often (ties: the latest
+    look), or None: the line it spent the stall on, not the one it had reached when the stall ended
+    (its `return`, once it let the loop go)."""
+    seen = [s.others[ident] for s in samples if ident in s.others]
+    if not seen:
+        return None
+
+    def line(other):
+        culprit = other[2]
+        return (culprit["file"], culprit["line"]) if culprit else None
+
+    votes = {}
+    for other in seen:
+        votes[line(other)] = votes.get(line(other), 0) + 1
+    return max(reversed(seen), key=lambda other: (line(other) is not None, votes[line(other)]))
 
 
 def _cpu_delta(samples, ident):

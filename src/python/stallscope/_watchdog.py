@@ -171,7 +171,7 @@ class Watchdog:
             if verdict == "os":
                 return
             if verdict is not None:
-                st.starved_by = next((s.others[verdict[1]] for s in reversed(looks) if verdict[1] in s.others), None)
+                st.starved_by = _causes.seen_most(looks, verdict[1])
                 if st.starved_by is None:
                     st.starved_by = (_sampling.look_at_thread(verdict[1]) or self.busy.where.get(verdict[1])
                                      or (verdict[1], [], None, set(), None, None))

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type FrameLocator, type Page } from 'playwright-core';
-import { DRIVER_MARKER, LOG_MARKER, RESULT_MARKER, type DriverReply, type DriverRequest, type FrameTarget, type TestResult } from '../driverProtocol';
+import { DRIVER_MARKER, LOG_MARKER, RESULT_MARKER, type DriverReply, type DriverRequest, type ElementBox, type FrameTarget, type TestResult } from '../driverProtocol';
 
 export interface BrowserRunOptions {
   url: string;
@@ -144,6 +144,27 @@ async function act(page: Page, req: DriverRequest, o: BrowserRunOptions, result:
         }
         return found;
       })()`);
+    case 'viewport':
+      await page.setViewportSize({ width: req.width, height: req.height });
+      return true;
+    case 'press': {
+      const target = frame(page, req.frame).locator(req.selector).first();
+      await target.focus({ timeout: 20_000 });
+      await target.press(req.key);
+      return true;
+    }
+    case 'boxes': {
+      const found: ElementBox[] = [];
+      for (const el of (await frame(page, req.frame).locator(req.selector).all()).slice(0, 100)) {
+        const box = await el.boundingBox();
+        if (!box) continue; // not rendered
+        const [text, clipped] = await el.evaluate((e: { textContent: string | null; scrollWidth: number; clientWidth: number }) => [e.textContent ?? '', e.scrollWidth > e.clientWidth + 0.5] as const);
+        found.push({ text, clipped, ...box });
+      }
+      return found;
+    }
+    case 'attribute':
+      return frame(page, req.frame).locator(req.selector).first().getAttribute(req.name, { timeout: 20_000 });
     case 'screenshot': {
       const file = path.join(o.shotDir, `${req.name}.png`);
       await page.screenshot({ path: file });

@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DRIVER_MARKER, replyDir, type DriverReply, type DriverRequest, type FrameTarget } from '../driverProtocol';
+import { DRIVER_MARKER, replyDir, type DriverReply, type DriverRequest, type ElementBox, type FrameTarget } from '../driverProtocol';
 
 type Body = DriverRequest extends infer R ? (R extends DriverRequest ? Omit<R, 'id'> : never) : never;
 
@@ -42,6 +42,22 @@ export class Driver {
 
   async afterContents(contains: string): Promise<string[]> {
     return (await this.request({ action: 'afterContents', contains })) as string[];
+  }
+
+  viewport(width: number, height: number): Promise<unknown> {
+    return this.request({ action: 'viewport', width, height });
+  }
+
+  press(frame: FrameTarget, selector: string, key: string): Promise<unknown> {
+    return this.request({ action: 'press', frame, selector, key });
+  }
+
+  async boxes(frame: FrameTarget, selector: string): Promise<ElementBox[]> {
+    return (await this.request({ action: 'boxes', frame, selector })) as ElementBox[];
+  }
+
+  async attribute(frame: FrameTarget, selector: string, name: string): Promise<string | null> {
+    return (await this.request({ action: 'attribute', frame, selector, name })) as string | null;
   }
 
   screenshot(name: string): Promise<unknown> {
