@@ -125,3 +125,26 @@ export function preferSamples(
   for (const v of votes.values()) if (!best || v.n > best.n) best = v;
   return best?.look ? { it: best.it, look: best.look } : undefined;
 }
+
+/**
+ * When every look was late, the line two of them agree on, if any. A call V8 cannot interrupt holds
+ * every look requested during it until it returns, so they all run at one moment, on one stack. Two
+ * looks at least LATE_END_MS apart (each asked for only after the previous one came back) that show
+ * the same line of the user's code found the thread back on that line each time: it loops there,
+ * in JavaScript or around a native call made from that line, and either way that line blocks. Their
+ * lateness was the machine's (the helper threads a look needs wait for a CPU, which the thread's
+ * runqueue time does not show), not a call's. The later look of the pair is kept.
+ */
+export function agreedLate(looks: readonly Look[], probeFile: string, resolver: LocationResolver | undefined): { it: Interpretation; look: Look } | undefined {
+  const seen = new Map<string, Look>();
+  for (const look of looks) {
+    if (look.result.stale) continue;
+    const it = interpretCapture(look.result.frames, probeFile, resolver, false, look.result.native);
+    const key = culpritKey(it.culprit);
+    if (key === undefined) continue;
+    const earlier = seen.get(key);
+    if (earlier && look.atHr - earlier.atHr >= LATE_END_MS) return { it, look };
+    if (!earlier) seen.set(key, look);
+  }
+  return undefined;
+}

@@ -188,7 +188,8 @@ export function backToBack(starts: ReadonlyArray<{ label: string; atHr: number }
     byLabel.set(label, spans);
     spans.push(Math.max(0, next - s.atHr));
   });
-  return [...byLabel].map(([label, spans]) => ({ label, count: spans.length, eachMs: Math.round(medianOf(spans) * 100) / 100 })).sort((a, b) => b.count - a.count);
+  const round = (ms: number) => Math.round(ms * 100) / 100;
+  return [...byLabel].map(([label, spans]) => ({ label, count: spans.length, eachMs: round(medianOf(spans)), maxMs: round(Math.max(...spans)) })).sort((a, b) => b.count - a.count);
 }
 
 function medianOf(xs: number[]): number {

@@ -66,7 +66,10 @@ export class StallLooks {
   private lookAgain(t: WatchedThread, s: StallState, left: number): void {
     if (left <= 0) return this.sampleLater(t, s);
     this.lookLater(t, s, LATE_END_MS, () => true, (next) => {
-      if (next.delayMs > LATE_MS) return this.lookAgain(t, s, left - 1);
+      if (next.delayMs > LATE_MS) {
+        s.lateRetries.push(next);
+        return this.lookAgain(t, s, left - 1);
+      }
       s.second = next;
       this.host.onLook(t, s);
       this.sampleLater(t, s);

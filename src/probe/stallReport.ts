@@ -6,7 +6,7 @@ import type { Cause, Stall, ThreadRef } from '../shared/protocol/model';
 import type { RequestContextMode } from '../shared/protocol/options';
 import { round2 } from './clock';
 import type { Interpretation, LocationResolver } from './frames';
-import { judgeLooks, preferSamples, type Look } from './looks';
+import { agreedLate, judgeLooks, preferSamples, type Look } from './looks';
 import type { StallState, StallTiming } from './watchedThread';
 
 export interface Explained {
@@ -31,6 +31,11 @@ export function explain(s: StallState, endHr: number | undefined, c: ExplainCont
   if (endHr === undefined) return { it: j.it, chosen: undefined, discardFirst: false, late: j.late };
   // A discarded first look has no interpretation (j.it undefined): then any later look's culprit wins.
   const better = preferSamples(j.it, s.samples, endHr, c.probeFile, c.resolver);
+  if (!(better ?? j).it?.culprit && j.late && s.first) {
+    // Every look late: the line they kept finding the thread on, if two agree (a loaded machine).
+    const agreed = agreedLate([s.first, ...s.lateRetries, ...s.samples].sort((a, b) => a.atHr - b.atHr), c.probeFile, c.resolver);
+    if (agreed) return { it: agreed.it, chosen: agreed.look, discardFirst: false, late: j.late };
+  }
   return { it: better ? better.it : j.it, chosen: better?.look, discardFirst: j.discardFirst, late: j.late };
 }
 

@@ -25,6 +25,8 @@ export interface StallState {
   first: Look | undefined;
   /** The first prompt look after a late first one, taken while the thread stayed blocked. */
   second: Look | undefined;
+  /** The looks after a late first one that were late too (looks.ts, agreedLate). */
+  lateRetries: Look[];
   /** Looks that vote on the culprit besides the first (looks.ts, preferSamples): the early one, then those while the stall went on. */
   samples: Look[];
   /** The look whose stack and handler the stall reports, when not the first. */
@@ -94,6 +96,7 @@ export function newStall(threadId: number, seq: number, beat: number, sinceHr: n
     capture: undefined,
     first: undefined,
     second: undefined,
+    lateRetries: [],
     samples: [],
     chosen: undefined,
     stale: false,

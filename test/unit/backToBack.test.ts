@@ -9,10 +9,10 @@ import { stall } from './samples';
 test('handlers started inside a stall are counted by label and timed to the next start', () => {
   const starts = [0, 150, 300, 450].map((atHr) => ({ label: 'GET /hash', atHr: 1000 + atHr }));
   starts.splice(2, 0, { label: 'GET /health', atHr: 1299 });
-  const runs = backToBack(starts, 1600);
+  const runs = backToBack(starts, 1640);
   assert.deepEqual(runs, [
-    { label: 'GET /hash', count: 4, eachMs: 150 },
-    { label: 'GET /health', count: 1, eachMs: 1 },
+    { label: 'GET /hash', count: 4, eachMs: 150, maxMs: 190 },
+    { label: 'GET /health', count: 1, eachMs: 1, maxMs: 1 },
   ]);
   assert.deepEqual(backToBack([{ label: 'GET /hash', atHr: 0 }], 900), [], 'one handler is no merged stall');
 });
@@ -32,6 +32,8 @@ test('the guard accepts the field and rejects a malformed one', () => {
   assert.ok(isStall(s));
   assert.ok(!isStall({ ...s, backToBack: [{ label: 'GET /hash', count: 0 }] }));
   assert.ok(!isStall({ ...s, backToBack: [{ label: 'GET /hash', count: 2, eachMs: -1 }] }));
+  assert.ok(isStall({ ...s, backToBack: [{ label: 'GET /hash', count: 2, eachMs: 1, maxMs: 3 }] }));
+  assert.ok(!isStall({ ...s, backToBack: [{ label: 'GET /hash', count: 2, eachMs: 1, maxMs: '3' }] }));
 });
 
 test('the CLI summary line tells a merged stall as its requests', () => {

@@ -70,7 +70,7 @@ test('route patterns as each framework spells them', () => {
 test('an endpoint labelled by its route is judged blocking from its stalls, and the table shows the route beside its path', () => {
   const e = parseEndpoint('GET /api/users/42');
   const s = stall({ id: 'u', startMs: T0 + 100, durationMs: 4900, handler: http('GET /api/users/:id', { route: '/api/users/:id', path: '/api/users/42' }) });
-  const r = judgeEndpoint({ endpoint: e, phase, stalls: [s], canary: null, canaryWarmupMs: 250, load, budgetMs: 50 });
+  const r = judgeEndpoint({ endpoint: e, phase, stalls: [s], canary: null, canaryWarmupMs: 250, load, budgetMs: 50, thresholdMs: 50 });
   assert.equal(r.verdict, 'blocking');
   assert.equal(r.route, '/api/users/:id');
   const table = formatCheckSummary(checkOf([r]), { cwd: '/', durationS: 10, connections: 10 });
@@ -81,7 +81,7 @@ test('the query stays in the name shown; stalls are matched by its path', () => 
   const e = parseEndpoint('GET /search?q=x&page=2');
   assert.equal(endpointName(e), 'GET /search?q=x&page=2');
   assert.equal(endpointName(parseEndpoint('DELETE /items/7#x')), 'DELETE /items/7', 'a fragment is never sent');
-  const r = judgeEndpoint({ endpoint: e, phase, stalls: [stall({ startMs: T0 + 5, handler: http('GET /search', { path: '/search' }) })], canary: null, canaryWarmupMs: 250, load, budgetMs: 50 });
+  const r = judgeEndpoint({ endpoint: e, phase, stalls: [stall({ startMs: T0 + 5, handler: http('GET /search', { path: '/search' }) })], canary: null, canaryWarmupMs: 250, load, budgetMs: 50, thresholdMs: 50 });
   assert.equal(r.verdict, 'blocking');
   const check = checkOf([r]);
   assert.match(formatCheckSummary(check, { cwd: '/', durationS: 10, connections: 10 }), /\n {2}GET \/search\?q=x&page=2\s+blocking/);
@@ -93,9 +93,9 @@ test('the query stays in the name shown; stalls are matched by its path', () => 
 test('garbage collection in a cheap endpoint convicts no one: set apart, said, not counted', () => {
   const ping = parseEndpoint('GET /ping');
   const gc = stall({ id: 'g', startMs: T0 + 300, durationMs: 130, culprit: null, cause: { kind: 'gc' }, handler: http('GET /ping', { path: '/ping' }) });
-  const { own, excused, others } = endpointStalls([gc], ping, phase);
+  const { own, excused, others } = endpointStalls([gc], ping, phase, 50);
   assert.deepEqual([own.length, excused.length, others.length], [0, 1, 0]);
-  const r = judgeEndpoint({ endpoint: ping, phase, stalls: [gc], canary: null, canaryWarmupMs: 250, load, budgetMs: 50 });
+  const r = judgeEndpoint({ endpoint: ping, phase, stalls: [gc], canary: null, canaryWarmupMs: 250, load, budgetMs: 50, thresholdMs: 50 });
   assert.equal(r.verdict, 'non-blocking');
   assert.equal(r.overBudget, false);
   const check = checkOf([r]);
@@ -104,8 +104,26 @@ test('garbage collection in a cheap endpoint convicts no one: set apart, said, n
   assert.match(table, /GET \/ping: 1 stall in its handler \(max 130 ms\) was garbage collection, not its code: not counted against it/);
   assert.equal(toCheckJson(check).endpoints[0].stalls, 0);
   // The same stall with JavaScript on the CPU is the endpoint's own.
-  const js = judgeEndpoint({ endpoint: ping, phase, stalls: [{ ...gc, cause: { kind: 'js' } }], canary: null, canaryWarmupMs: 250, load, budgetMs: 50 });
+  const js = judgeEndpoint({ endpoint: ping, phase, stalls: [{ ...gc, cause: { kind: 'js' } }], canary: null, canaryWarmupMs: 250, load, budgetMs: 50, thresholdMs: 50 });
   assert.equal(js.verdict, 'blocking');
+});
+
+test('a loop saturated by many quick requests convicts no one; one request that blocked among them still does', () => {
+  const fast = parseEndpoint('GET /fast');
+  const handler = http('GET /fast', { path: '/fast' });
+  // 136 requests handled back to back in one turn: none held the loop more than 1.9 ms.
+  const saturated = stall({ id: 'sat', startMs: T0 + 300, durationMs: 68, handler, backToBack: [{ label: 'GET /fast', count: 136, eachMs: 0.4, maxMs: 1.9 }] });
+  const r = judgeEndpoint({ endpoint: fast, phase, stalls: [saturated], canary: null, canaryWarmupMs: 250, load, budgetMs: 50, thresholdMs: 50 });
+  assert.equal(r.verdict, 'non-blocking');
+  assert.deepEqual(r.excused.map((x) => [x.stall.id, x.why]), [['sat', 'saturated']]);
+  const table = formatCheckSummary(checkOf([r]), { cwd: '/', durationS: 10, connections: 10 });
+  assert.match(table, /GET \/fast: 1 stall in its handler \(max 68 ms\) was the server at its throughput \(up to 136 requests handled back to back in one turn of the loop, none holding it for the stall threshold by itself\), not blocking code: not counted against it/);
+  // One of them held the loop 60 ms: that request blocked it, whatever ran around it.
+  const oneBlocked = { ...saturated, backToBack: [{ label: 'GET /fast', count: 136, eachMs: 0.4, maxMs: 60 }] };
+  assert.equal(judgeEndpoint({ endpoint: fast, phase, stalls: [oneBlocked], canary: null, canaryWarmupMs: 250, load, budgetMs: 50, thresholdMs: 50 }).verdict, 'blocking');
+  // A stall of one request only is its own, however the probe timed it.
+  const alone = { ...saturated, backToBack: undefined };
+  assert.equal(judgeEndpoint({ endpoint: fast, phase, stalls: [alone], canary: null, canaryWarmupMs: 250, load, budgetMs: 50, thresholdMs: 50 }).verdict, 'blocking');
 });
 
 test('every output counts the same stalls: table, --json, --junit, the timeline pane', () => {
@@ -117,7 +135,7 @@ test('every output counts the same stalls: table, --json, --junit, the timeline 
     stall({ id: 'pre', startMs: T0 - 2000, durationMs: 90, handler: http('GET /slow', { path: '/slow' }) }), // the preflight
     stall({ id: 'next', startMs: T0 + 11_500, durationMs: 90, handler: http('GET /slow', { path: '/slow' }) }), // after its phase
   ];
-  const r = judgeEndpoint({ endpoint: slow, phase, stalls, canary: null, canaryWarmupMs: 250, load, budgetMs: 50 });
+  const r = judgeEndpoint({ endpoint: slow, phase, stalls, canary: null, canaryWarmupMs: 250, load, budgetMs: 50, thresholdMs: 50 });
   assert.equal(r.stalls.length, 9);
   const check = checkOf([r]);
   assert.match(formatCheckSummary(check, { cwd: '/', durationS: 10, connections: 10 }), /GET \/slow\s+blocking\s+9\s/);
@@ -153,7 +171,7 @@ test('caught up: no stall going on or just ended, and the canary answering withi
 });
 
 test('the table says how long the server needed to catch up, and when the wait ran out', () => {
-  const base = judgeEndpoint({ endpoint: parseEndpoint('GET /slow'), phase, stalls: [stall({ startMs: T0 + 1, handler: http('GET /slow') })], canary: null, canaryWarmupMs: 250, load, budgetMs: 50 });
+  const base = judgeEndpoint({ endpoint: parseEndpoint('GET /slow'), phase, stalls: [stall({ startMs: T0 + 1, handler: http('GET /slow') })], canary: null, canaryWarmupMs: 250, load, budgetMs: 50, thresholdMs: 50 });
   const slow = { ...base, catchUp: { ms: 11_200, caughtUp: true } };
   const stuck = { ...base, endpoint: parseEndpoint('GET /stuck'), catchUp: { ms: 30_000, caughtUp: false, pending: 'a stall still going on (25.0 s so far)' } };
   const table = formatCheckSummary(checkOf([slow, stuck]), { cwd: '/', durationS: 10, connections: 10 });

@@ -40,7 +40,7 @@ function result(): CheckResult {
     stall({ id: 'b', startMs: T0 + 4000, durationMs: 90, culprit, handler: { kind: 'http', label: 'GET /report' } }),
   ];
   const judge = (spec: string, i: number, error?: string) =>
-    judgeEndpoint({ endpoint: parseEndpoint(spec), phase: phase(i), stalls, canary: samples, canaryWarmupMs: 250, load, budgetMs: 100, error });
+    judgeEndpoint({ endpoint: parseEndpoint(spec), phase: phase(i), stalls, canary: samples, canaryWarmupMs: 250, load, budgetMs: 100, thresholdMs: 50, error });
   return {
     baseUrl: 'http://127.0.0.1:3000',
     thresholdMs: 50,

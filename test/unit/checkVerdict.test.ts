@@ -12,7 +12,7 @@ const phase = { startMs: T0, loadEndMs: T0 + 10_000, endMs: T0 + 11_000 };
 const load = { requests: 100, durationS: 10, statusCodes: { '200': 100 }, errorCodes: {}, timeouts: 0 };
 
 function input(over: Partial<JudgeInput> = {}): JudgeInput {
-  return { endpoint: slow, phase, stalls: [], canary: null, canaryWarmupMs: 250, load, budgetMs: 50, ...over };
+  return { endpoint: slow, phase, stalls: [], canary: null, canaryWarmupMs: 250, load, budgetMs: 50, thresholdMs: 50, ...over };
 }
 const at = (ms: number, durationMs: number, label: string | null, id = `1.0.${ms}`) =>
   stall({ id, startMs: T0 + ms, durationMs, handler: label ? { kind: 'http', label } : null });

@@ -15,7 +15,7 @@ import type { HelloMessage, ProbeToHost } from '../../src/shared/protocol/probeM
 import { isHelperProcess } from '../../src/probe/bootstrap';
 import type { RawFrame } from '../../src/probe/callSites';
 import { interpretCapture, toPath } from '../../src/probe/frames';
-import { judgeLooks, nextSampleInMs, preferSamples, LATE_END_MS, type Look } from '../../src/probe/looks';
+import { agreedLate, judgeLooks, nextSampleInMs, preferSamples, LATE_END_MS, type Look } from '../../src/probe/looks';
 import { heartbeatFor, resolveOptions } from '../../src/probe/options';
 import { ThreadPauses } from '../../src/probe/pauses';
 import { requestLabel } from '../../src/probe/requestContext';
@@ -148,6 +148,21 @@ describe('probe pieces', () => {
     assert.equal(judgeLooks(look([next], 100, 56), undefined, 102, PROBE_FILE, undefined, true).it?.culprit, null);
     // A prompt look without user code at the very end ran in the next task: discarded.
     assert.equal(judgeLooks(look([f('node:internal/worker/io', 1, 1)], 300, 0.3), undefined, 300.5, PROBE_FILE, undefined).discardFirst, true);
+  });
+
+  it('when every look was late, two that found the thread on the same line at different moments name it', () => {
+    const spin = (at: number) => look([builtin('Date', 'now'), f('/app/b.ts', 13, 3, 'crunch'), f('/app/b.ts', 19, 3)], at, 9);
+    const next = (at: number) => look([f('/app/b.ts', 20, 3, 'record')], at, 40);
+    // A busy loop on a loaded machine: every look 9 ms late, all on line 13, 20 ms apart.
+    const agreed = agreedLate([spin(60), spin(80), spin(100)], PROBE_FILE, undefined);
+    assert.equal(agreed?.it.culprit?.line, 13);
+    assert.equal(agreed?.look.atHr, 80, 'the later look of the first pair');
+    // A call V8 could not interrupt holds every look until it returns: they run at one moment, and prove nothing.
+    assert.equal(agreedLate([spin(60), spin(60.2), spin(60.4)], PROBE_FILE, undefined), undefined);
+    // Looks that disagree name nothing; one look alone names nothing.
+    assert.equal(agreedLate([next(60), spin(80)], PROBE_FILE, undefined), undefined);
+    assert.equal(agreedLate([spin(60)], PROBE_FILE, undefined), undefined);
+    assert.ok(LATE_END_MS <= 20);
   });
 
   it('later looks outvote the first one, a tie keeps it, looks without a culprit do not vote', () => {

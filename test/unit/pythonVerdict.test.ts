@@ -27,7 +27,7 @@ function pyStall(over: Partial<Stall>): Stall {
 }
 
 function judge(stalls: Stall[], lag?: LagSample[]): ReturnType<typeof judgeEndpoint> {
-  const i: JudgeInput = { endpoint, phase, stalls, canary: null, canaryWarmupMs: 250, load, budgetMs: 50, lag };
+  const i: JudgeInput = { endpoint, phase, stalls, canary: null, canaryWarmupMs: 250, load, budgetMs: 50, thresholdMs: 50, lag };
   return judgeEndpoint(i);
 }
 

@@ -10,9 +10,12 @@
  *     where the endpoint says `GET /api/users/42`, and an Express router mounted at `/api` once
  *     labelled it `GET /users/42`.
  *
- * Of its stalls, garbage collection convicts no one: the collector ran while the request was in
- * flight, but what it collected may be anybody's (the previous endpoint's garbage, often). Those are
- * set apart and said, not counted.
+ * Of its stalls, two kinds convict no one; they are set apart and said, not counted:
+ *   - garbage collection: the collector ran while the request was in flight, but what it collected
+ *     may be anybody's (the previous endpoint's garbage, often);
+ *   - a saturated loop: many requests handled back to back in one turn of the loop, none of which
+ *     held it for the threshold by itself (the probe times each from its start to the next one's).
+ *     That is a server at its throughput, not blocking code; one request that blocked is still its own.
  */
 import type { Handler, Stall } from '../../shared/protocol/model';
 import type { Endpoint } from './endpoint';
@@ -25,8 +28,8 @@ export interface PhaseBounds {
 export interface EndpointStalls {
   /** In its handler during its phase, and its doing: longest first. */
   own: Stall[];
-  /** In its handler during its phase, but garbage collection: shown, not counted. */
-  excused: Stall[];
+  /** In its handler during its phase, but not its doing (see excuse): shown, not counted. Longest first. */
+  excused: ExcusedStall[];
   /** During its phase in other handlers (background timers, the canary, …). */
   others: Stall[];
 }
@@ -35,21 +38,35 @@ export function inPhase(s: Stall, phase: PhaseBounds): boolean {
   return s.startMs >= phase.startMs && s.startMs <= phase.endMs;
 }
 
-/** Why a stall in the endpoint's handler does not count against it, or undefined when it does. */
-export function excuse(s: Stall): string | undefined {
-  return s.cause?.kind === 'gc' ? 'garbage collection' : undefined;
+export type Excuse = 'gc' | 'saturated';
+
+export interface ExcusedStall {
+  stall: Stall;
+  why: Excuse;
 }
 
-export function endpointStalls(stalls: readonly Stall[], endpoint: Endpoint, phase: PhaseBounds): EndpointStalls {
+/** Why a stall in the endpoint's handler does not count against it, or undefined when it does. */
+export function excuse(s: Stall, thresholdMs: number): Excuse | undefined {
+  if (s.cause?.kind === 'gc') return 'gc';
+  const each = s.backToBack ?? [];
+  const handlers = each.reduce((n, b) => n + b.count, 0);
+  if (handlers >= 2 && each.every((b) => (b.maxMs ?? b.eachMs ?? Infinity) < thresholdMs)) return 'saturated';
+  return undefined;
+}
+
+export function endpointStalls(stalls: readonly Stall[], endpoint: Endpoint, phase: PhaseBounds, thresholdMs: number): EndpointStalls {
   const out: EndpointStalls = { own: [], excused: [], others: [] };
   for (const s of stalls) {
     if (!inPhase(s, phase)) continue;
     if (!handlerMatches(s.handler, endpoint)) out.others.push(s);
-    else if (excuse(s)) out.excused.push(s);
-    else out.own.push(s);
+    else {
+      const why = excuse(s, thresholdMs);
+      if (why) out.excused.push({ stall: s, why });
+      else out.own.push(s);
+    }
   }
   out.own.sort((a, b) => b.durationMs - a.durationMs);
-  out.excused.sort((a, b) => b.durationMs - a.durationMs);
+  out.excused.sort((a, b) => b.stall.durationMs - a.stall.durationMs);
   return out;
 }
 

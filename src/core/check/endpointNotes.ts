@@ -17,11 +17,18 @@ const CATCH_UP_WORTH_SAYING_MS = 2000;
 
 export function endpointNotes(e: EndpointResult): EndpointNote[] {
   const notes: EndpointNote[] = (e.findings ?? []).map((text) => ({ level: 'info', text }));
-  if (e.excused.length) {
-    const n = e.excused.length;
+  for (const why of ['gc', 'saturated'] as const) {
+    const stalls = e.excused.filter((x) => x.why === why).map((x) => x.stall);
+    if (!stalls.length) continue;
+    const n = stalls.length;
+    const was = `${plural(n, 'stall')} in its handler (max ${formatDuration(stalls[0].durationMs)}) ${n === 1 ? 'was' : 'were'}`;
+    const most = Math.max(...stalls.flatMap((s) => (s.backToBack ?? []).map((b) => b.count)));
     notes.push({
       level: 'info',
-      text: `${plural(n, 'stall')} in its handler (max ${formatDuration(e.excused[0].durationMs)}) ${n === 1 ? 'was' : 'were'} garbage collection, not its code: not counted against it`,
+      text:
+        why === 'gc'
+          ? `${was} garbage collection, not its code: not counted against it`
+          : `${was} the server at its throughput (up to ${most} requests handled back to back in one turn of the loop, none holding it for the stall threshold by itself), not blocking code: not counted against it`,
     });
   }
   const c = e.catchUp;

@@ -163,6 +163,7 @@ export async function runCheck(s: CheckSettings, h: CheckHost): Promise<CheckRes
         canaryWarmupMs: CANARY_WARMUP_MS,
         load,
         budgetMs: s.budgetMs,
+        thresholdMs: s.thresholdMs,
         error: loadError(endpoint, load),
         lag: h.lag?.(),
         catchUp,

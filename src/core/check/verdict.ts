@@ -11,7 +11,7 @@
  */
 import { groupByCulprit } from '../culprits';
 import type { LagSample, Stall } from '../../shared/protocol/model';
-import { endpointStalls } from './attribution';
+import { endpointStalls, type ExcusedStall } from './attribution';
 import { endpointName, type Endpoint } from './endpoint';
 import { findingText, poolUse, pythonFindings, threadpoolText, type PoolUse } from './pythonVerdict';
 import { percentile } from './percentile';
@@ -57,8 +57,8 @@ export interface EndpointResult {
   verdict: Verdict;
   /** The stalls in this endpoint's handler during its phase, longest first: what every count counts. */
   stalls: Stall[];
-  /** Stalls in its handler during its phase that are not its doing (garbage collection), longest first. */
-  excused: Stall[];
+  /** Stalls in its handler during its phase that are not its doing (see attribution's excuse), longest first. */
+  excused: ExcusedStall[];
   /** The route pattern its stalls were handled by (`/users/:id`), when the probe knew it. */
   route?: string;
   maxStallMs: number;
@@ -98,6 +98,8 @@ export interface JudgeInput {
   canaryWarmupMs: number;
   load: LoadResult | undefined;
   budgetMs: number;
+  /** The probe's stall threshold: a request that held the loop less than this did not block it. */
+  thresholdMs: number;
   error?: string;
   /** Every lag sample so far: a Python server's threadpool occupancy rides on them. */
   lag?: readonly LagSample[];
@@ -123,7 +125,7 @@ export function canaryWindow(samples: readonly CanarySample[], fromMs: number, t
 
 export function judgeEndpoint(i: JudgeInput): EndpointResult {
   const { endpoint, phase } = i;
-  const { own, excused, others: otherStalls } = endpointStalls(i.stalls, endpoint, phase);
+  const { own, excused, others: otherStalls } = endpointStalls(i.stalls, endpoint, phase, i.thresholdMs);
   const others = new Map<string, { label: string; count: number; maxMs: number }>();
   for (const s of otherStalls) {
     const label = s.handler?.label ?? '(no handler)';
@@ -156,7 +158,7 @@ export function judgeEndpoint(i: JudgeInput): EndpointResult {
     overBudget: maxStallMs > i.budgetMs,
     ...(i.error ? { error: i.error } : {}),
     ...(findings.length ? { findings } : {}),
-    ...routeOf([...own, ...excused]),
+    ...routeOf([...own, ...excused.map((x) => x.stall)]),
     ...(pool ? { pool } : {}),
     ...(i.catchUp ? { catchUp: i.catchUp } : {}),
   };

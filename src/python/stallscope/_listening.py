@@ -41,13 +41,15 @@ def _addr(hex_addr, v6):
 _last_inodes = None
 
 
-def listening():
+def listening(force=False):
     """[(address, port)] of this process's listening TCP sockets; None when its sockets are the
     same as at the last call (the socket tables, which the kernel builds for the whole network
-    namespace on each read, are only read when a socket came or went)."""
+    namespace on each read, are only read when a socket came or went, or with `force`: a socket
+    bound before it listens is the same socket once it does, as in a uvicorn `--workers` child,
+    which calls listen() on the socket its parent bound only when its server starts)."""
     global _last_inodes
     inodes = _socket_inodes()
-    if inodes == _last_inodes:
+    if inodes == _last_inodes and not force:
         return None
     _last_inodes = inodes
     if not inodes:

@@ -89,7 +89,8 @@ class Session:
 
     def _scan(self):
         try:
-            found = _listening.listening()
+            # Until a port is found, each scan reads the tables: the schedule thins out, so this is bounded.
+            found = _listening.listening(force=not self.servers)
         except Exception:
             return
         for address, port in found or ():

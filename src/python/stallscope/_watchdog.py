@@ -137,13 +137,16 @@ class Watchdog:
                 st.victims = _handlers.in_flight(m.loop, s.scope)
             except Exception:
                 st.victims = None
+        last = m.last
+        if st.opened_at_tick != last:
+            return  # the loop ticked while this thread looked (the GIL changed hands): the end is on its way
         if not st.sent_ongoing and not s.idle:
             st.sent_ongoing = True
             if s.paused:
-                self.core.pause(st.id, m, self.core.epoch(m.last), None)
+                self.core.pause(st.id, m, self.core.epoch(last), None)
             else:
-                blocked = now - m.last  # so far, at most
-                self.core.stall(self._build(st, self.core.epoch(now - blocked), blocked, ongoing=True))
+                blocked = max(0.0, now - last)  # so far, at most
+                self.core.stall(self._build(st, self.core.epoch(last), blocked, ongoing=True))
 
     def _finish(self, monitor, end, blocked, lateness, since):
         """A gap ended (the tick at `end` after the one at `since`): tell the stall, if it was one."""

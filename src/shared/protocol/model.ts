@@ -129,6 +129,8 @@ export interface BackToBack {
   count: number;
   /** The typical time each held the loop (the median gap to the next start, or to the stall's end). */
   eachMs?: number;
+  /** The longest any one of them held the loop, at most (the same gaps' largest). */
+  maxMs?: number;
 }
 
 export interface Stall {
@@ -270,7 +272,8 @@ function isVictim(v: unknown): v is Victim {
 }
 
 function isBackToBack(v: unknown): v is BackToBack {
-  return isObj(v) && isStr(v.label, 1024) && isInt(v.count, 1) && isOpt(v.eachMs, (x): x is number => isNum(x) && x >= 0);
+  const ms = (x: unknown): x is number => isNum(x) && x >= 0;
+  return isObj(v) && isStr(v.label, 1024) && isInt(v.count, 1) && isOpt(v.eachMs, ms) && isOpt(v.maxMs, ms);
 }
 
 export function isStall(v: unknown): v is Stall {

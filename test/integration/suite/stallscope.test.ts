@@ -408,7 +408,7 @@ describe('Stallscope in VS Code', function () {
       assert.equal(check.status, 'done', check.message);
       assert.equal(check.baseUrl, `http://127.0.0.1:${port}`, 'the port the probe saw');
       const [report, fast] = check.endpoints;
-      const fastStalls = live.stalls.filter((s) => s.handler?.label === 'GET /fast').map((s) => ({ ms: Math.round(s.durationMs), culprit: s.culprit, cause: s.cause, top: s.frames.slice(0, 4).map((f) => `${f.function} ${f.file}:${f.line}`) }));
+      const fastStalls = live.stalls.filter((s) => s.handler?.label === 'GET /fast').map((s) => ({ ms: Math.round(s.durationMs), culprit: s.culprit, cause: s.cause, b2b: s.backToBack, victims: s.victims?.length, top: s.frames.slice(0, 4).map((f) => `${f.function} ${f.file}:${f.line}`) }));
       assert.deepEqual([report.endpoint, report.verdict, fast.endpoint, fast.verdict], ['GET /report', 'blocking', 'GET /fast', 'non-blocking'], `the stalls labelled GET /fast: ${JSON.stringify(fastStalls)}`);
       assert.equal(report.culprit?.file, SERVER());
       assert.equal(report.culprit?.line, lineOf('STALL-LINE'));
