@@ -1,5 +1,12 @@
-// Shared helpers for bench sections: configuration from env, statistics, per-thread CPU, tables.
-import { readdirSync, readFileSync } from 'node:fs';
+// Shared helpers for bench sections: configuration from env, statistics, per-thread CPU, tables,
+// the load generator on core 1 and a server on core 0.
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const LOAD = join(dirname(fileURLToPath(import.meta.url)), 'load.mjs');
 
 /** BENCH_QUICK=1 shrinks every default so a whole run takes a couple of minutes (numbers are then rough). */
 export const QUICK = process.env.BENCH_QUICK === '1';
@@ -94,4 +101,40 @@ export function table(rows, { indent = '  ' } = {}) {
 
 export function fixed(n, digits = 1) {
   return Number.isFinite(n) ? n.toFixed(digits) : '–';
+}
+
+/**
+ * bench/load.mjs (autocannon) on core 1 against `url` with `opts` (duration, connections,
+ * overallRate); `onStart` when its connections are up. Resolves with its summary line.
+ */
+export function loadOnCore1(url, opts, onStart) {
+  return new Promise((resolve, reject) => {
+    const p = spawn('taskset', ['-c', '1', process.execPath, LOAD, JSON.stringify({ url, ...opts })], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let result;
+    createInterface({ input: p.stdout }).on('line', (line) => {
+      if (line === 'start') onStart?.();
+      else result = JSON.parse(line);
+    });
+    // 'close', not 'exit': stdout is fully read by then.
+    p.on('close', (code) => {
+      if (code !== 0 || !result || result.error) reject(new Error(`load generator failed: ${result?.error ?? `exit ${code}`}`));
+      else resolve(result);
+    });
+  });
+}
+
+/**
+ * Starts `argv` on core 0 with PORT_FILE set; resolves once the server wrote `{ port, pid }` there
+ * (it listens before it writes). `taskset` execs the command: the launcher's pid is the command's.
+ */
+export async function startOnCore0(argv, { env, cwd, portFile, name = argv.join(' '), timeoutMs = 15_000 }) {
+  const launcher = spawn('taskset', ['-c', '0', ...argv], { cwd, stdio: ['ignore', 'ignore', 'inherit'], env: { ...env, PORT_FILE: portFile } });
+  const exited = new Promise((r) => launcher.on('exit', (code, signal) => r({ code, signal })));
+  const deadline = Date.now() + timeoutMs;
+  while (!existsSync(portFile)) {
+    if (Date.now() > deadline || launcher.exitCode !== null) throw new Error(`${name}: the server did not start`);
+    await sleep(20);
+  }
+  const { port, pid } = JSON.parse(readFileSync(portFile, 'utf8'));
+  return { url: `http://127.0.0.1:${port}/`, pid, launcher, exited };
 }

@@ -16,12 +16,11 @@
 //      BENCH_SATURATE_S (6), BENCH_STATE_S (5), BENCH_FIXED_S (6), BENCH_USER_RATE (6000),
 //      BENCH_RATE (the heavy rate; default half the calibrated no-probe saturation), BENCH_QUICK=1.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { cpuDelta, envNumber, fixed, median, rssMb, sleep, table, threadCpuMs, threadsNamed, QUICK } from './lib.mjs';
+import { cpuDelta, envNumber, fixed, loadOnCore1, median, rssMb, sleep, startOnCore0, table, threadCpuMs, threadsNamed, QUICK } from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -30,7 +29,6 @@ const SERVER = join(HERE, 'hello-server.js');
 const PRELOAD = join(HERE, 'blocked-at-preload.js');
 const SENTRY_PRELOAD = join(HERE, 'sentry-preload.js');
 const ALS_PRELOAD = join(HERE, 'als-preload.js');
-const LOAD = join(HERE, 'load.mjs');
 
 const ROUNDS = envNumber('BENCH_ROUNDS', 5, 3);
 const IDLE_S = envNumber('BENCH_IDLE_S', 5, 2);
@@ -77,40 +75,14 @@ for (const cmd of ['taskset']) {
 const work = mkdtempSync(join(tmpdir(), 'stallscope-bench-'));
 process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 
-function load(url, opts, onStart) {
-  return new Promise((resolve, reject) => {
-    const p = spawn('taskset', ['-c', '1', process.execPath, LOAD, JSON.stringify({ url, connections: CONNECTIONS, ...opts })], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let result;
-    createInterface({ input: p.stdout }).on('line', (line) => {
-      if (line === 'start') onStart?.();
-      else result = JSON.parse(line);
-    });
-    // 'close', not 'exit': stdout is fully read by then.
-    p.on('close', (code) => {
-      if (code !== 0 || !result || result.error) reject(new Error(`load generator failed: ${result?.error ?? `exit ${code}`}`));
-      else resolve(result);
-    });
-  });
-}
+const load = (url, opts, onStart) => loadOnCore1(url, { connections: CONNECTIONS, ...opts }, onStart);
 
 async function startServer(config) {
   const portFile = join(work, `${config.key}.port`);
   rmSync(portFile, { force: true });
-  const launcher = spawn('taskset', ['-c', '0', ...config.argv()], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, PORT_FILE: portFile, NODE_OPTIONS: '' },
-  });
-  const exited = new Promise((r) => launcher.on('exit', (code, signal) => r({ code, signal })));
-  const deadline = Date.now() + 15_000;
-  while (!existsSync(portFile)) {
-    if (Date.now() > deadline) throw new Error(`${config.name}: the server did not start`);
-    await sleep(20);
-  }
-  const { port, pid } = JSON.parse(readFileSync(portFile, 'utf8'));
-  // `taskset` execs the command, so the launcher's pid is the server's, or the CLI's under stallscope.
-  return { url: `http://127.0.0.1:${port}/`, pid, hostPid: config.host ? launcher.pid : undefined, launcher, exited };
+  const s = await startOnCore0(config.argv(), { env: { ...process.env, NODE_OPTIONS: '' }, portFile, name: config.name });
+  // Under stallscope the launcher is the CLI, the probe's host.
+  return { ...s, hostPid: config.host ? s.launcher.pid : undefined };
 }
 
 /** CPU per request (all of the server's threads) and latency at a fixed rate. */

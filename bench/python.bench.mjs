@@ -18,14 +18,13 @@
 // Env: BENCH_PY_LOOPS (asyncio,uvloop), BENCH_ROUNDS (5), BENCH_IDLE_S (3), BENCH_FIXED_S (5),
 //      BENCH_WARMUP_S (1), BENCH_SATURATE_S (5), BENCH_PAIRED_CYCLES (8), BENCH_PAIRED_S (2),
 //      BENCH_PY_CALLS (5 calls per blocking kind), BENCH_PY_PARTS (overhead,accuracy), BENCH_QUICK=1.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { cpuDelta, envNumber, fixed, median, rssMb, sleep, table, threadCpuMs, QUICK } from './lib.mjs';
+import { cpuDelta, envNumber, fixed, loadOnCore1, median, rssMb, sleep, startOnCore0, table, threadCpuMs, QUICK } from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -33,7 +32,6 @@ const CLI = join(ROOT, 'dist', 'cli.js');
 const PY_DIR = join(HERE, 'python');
 const SERVE = join(PY_DIR, 'serve.py');
 const BLOCKING = join(PY_DIR, 'blocking.py');
-const LOAD = join(HERE, 'load.mjs');
 const PYTHON = join(ROOT, '.venv', 'bin', 'python');
 
 const LOOPS = (process.env.BENCH_PY_LOOPS ?? 'asyncio,uvloop').split(',');
@@ -74,34 +72,13 @@ const childEnv = (extra = {}) => {
   return env;
 };
 
-function load(url, opts, onStart) {
-  return new Promise((resolve, reject) => {
-    const p = spawn('taskset', ['-c', '1', process.execPath, LOAD, JSON.stringify({ url, connections: CONNECTIONS, ...opts })], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let result;
-    createInterface({ input: p.stdout }).on('line', (line) => {
-      if (line === 'start') onStart?.();
-      else result = JSON.parse(line);
-    });
-    p.on('close', (code) => {
-      if (code !== 0 || !result || result.error) reject(new Error(`load generator failed: ${result?.error ?? `exit ${code}`}`));
-      else resolve(result);
-    });
-  });
-}
+const load = (url, opts, onStart) => loadOnCore1(url, { connections: CONNECTIONS, ...opts }, onStart);
 
 let serial = 0;
 /** Starts `argv` on core 0; resolves once serve.py wrote its port (it listens before it writes). */
 async function startServer(argv, env) {
   const portFile = join(work, `server-${++serial}.port`);
-  const launcher = spawn('taskset', ['-c', '0', ...argv], { cwd: PY_DIR, stdio: ['ignore', 'ignore', 'inherit'], env: { ...env, PORT_FILE: portFile } });
-  const exited = new Promise((r) => launcher.on('exit', (code, signal) => r({ code, signal })));
-  const deadline = Date.now() + 30_000;
-  while (!existsSync(portFile)) {
-    if (Date.now() > deadline || launcher.exitCode !== null) throw new Error(`${argv.join(' ')}: the server did not start`);
-    await sleep(20);
-  }
-  const { port, pid } = JSON.parse(readFileSync(portFile, 'utf8'));
-  return { url: `http://127.0.0.1:${port}/`, pid, launcher, exited };
+  return startOnCore0(argv, { env, cwd: PY_DIR, portFile, timeoutMs: 30_000 });
 }
 
 async function stop(s) {

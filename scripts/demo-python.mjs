@@ -6,8 +6,7 @@
 //   2. runs `stallscope check` on the same app: the verdict table, `def` vs `async def` answered.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import http from 'node:http';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
@@ -21,14 +20,7 @@ const PYTHON = join(ROOT, '.venv', 'bin', 'python');
 const LOAD_S = Number(process.env.DEMO_LOAD_S ?? 4);
 const CHECK_S = Number(process.env.DEMO_CHECK_S ?? 3);
 
-const tty = process.stdout.isTTY && !process.env.NO_COLOR;
-const c = (code) => (s) => (tty ? `\x1b[${code}m${s}\x1b[0m` : s);
-const bold = c(1);
-const dim = c(2);
-const cyan = c(36);
-const rel = (p) => relative(process.cwd(), p) || '.';
-const step = (s) => console.log(`${cyan('▸')} ${s}`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+import { bold, dim, fmt, healthCanary, pct, rel, step } from './demoKit.mjs';
 
 function fail(msg) {
   console.error(`demo:python: ${msg}`);
@@ -67,39 +59,14 @@ const port = await new Promise((resolve, reject) => {
 }).catch((e) => fail(e.message));
 step(`FastAPI on uvicorn under stallscope: http://127.0.0.1:${port}`);
 
-// A canary: GET /health every 50 ms. It does no work, so its latency is the time it waited for the loop.
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-function healthOnce() {
-  const start = performance.now();
-  return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/health', agent }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(performance.now() - start));
-    });
-    req.on('error', () => resolve(undefined));
-  });
-}
-async function canary(ms) {
-  const times = [];
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    const t = await healthOnce();
-    if (t !== undefined) times.push(t);
-    await sleep(50);
-  }
-  return times;
-}
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] : NaN;
-};
-const fmt = (ms) => (ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`);
+// A canary: GET /health every 50 ms, the latency a bystander sees.
+const health = healthCanary(port);
 
-for (let i = 0; i < 5; i++) await healthOnce(); // warm up
-const idle = await canary(1000);
+for (let i = 0; i < 5; i++) await health.once(); // warm up
+const idle = await health.during(1000);
 step(`idle:   GET /health median ${fmt(pct(idle, 50))}, p99 ${bold(fmt(pct(idle, 99)))} ${dim(`(${idle.length} requests)`)}`);
 const [loaded, result] = await Promise.all([
-  canary(LOAD_S * 1000),
+  health.during(LOAD_S * 1000),
   autocannon({
     url: `http://127.0.0.1:${port}`,
     connections: 4,
@@ -109,7 +76,7 @@ const [loaded, result] = await Promise.all([
 ]);
 step(`load:   ${LOAD_S} s, 4 connections cycling /orders/7 /invoices/7 /export /health: ${result.requests.total} requests, ${result.non2xx + result.errors} failed`);
 step(`        GET /health meanwhile: median ${fmt(pct(loaded, 50))}, p99 ${bold(fmt(pct(loaded, 99)))} ${dim('— it waits whenever another request blocks the loop')}`);
-agent.destroy();
+health.close();
 
 step('stopping the server (SIGTERM, forwarded by stallscope); its summary follows:\n');
 stopping = true;
