@@ -35,8 +35,11 @@ test('blocking: a stall in the endpoint\'s own handler during its phase; evidenc
   assert.equal(r.totalStallMs, 480);
   assert.deepEqual(r.otherStalls, [
     { label: 'GET /other', count: 1, maxMs: 80 },
-    { label: '(no handler)', count: 1, maxMs: 90 },
+    { label: '(no handler: JavaScript on the CPU)', count: 1, maxMs: 90 },
   ]);
+  // A stall that no look saw (the GIL held by a C call in another thread): said as such.
+  const unseen = { ...at(5000, 90, null), id: 'u', culprit: null, frames: [], cause: undefined };
+  assert.deepEqual(judgeEndpoint(input({ stalls: [unseen] })).otherStalls, [{ label: '(no handler: no stack captured)', count: 1, maxMs: 90 }]);
   assert.equal(r.overBudget, true);
   assert.deepEqual(r.culprits, [{ file: frame().file, line: 42, function: 'buildReport', totalMs: 480, count: 3 }]);
 });

@@ -78,9 +78,10 @@ test('a def endpoint: not blocking the loop; its requests waited for the threadp
 
 test("a def endpoint whose response's serialization stalls the loop: blocking, with the serializer's stack and the route", () => {
   const frames = [
-    py('/usr/lib/python3.12/json/encoder.py', 258, 'iterencode'),
-    py(`${SITE}/starlette/responses.py`, 181, 'render'),
-    py(`${SITE}/starlette/responses.py`, 48, '__init__'),
+    // Function names as the probe sends them: qualified (co_qualname).
+    py('/usr/lib/python3.12/json/encoder.py', 258, 'JSONEncoder.iterencode'),
+    py(`${SITE}/starlette/responses.py`, 181, 'JSONResponse.render'),
+    py(`${SITE}/starlette/responses.py`, 48, 'Response.__init__'),
     py(`${SITE}/fastapi/routing.py`, 155, 'serialize_response'),
     py(`${SITE}/fastapi/routing.py`, 327, 'app'),
   ];
@@ -94,6 +95,10 @@ test("a def endpoint whose response's serialization stalls the loop: blocking, w
   // The endpoint calling jsonable_encoder itself, from an async def: its own work, not FastAPI's response.
   const own = pyStall({ culprit: asyncSleep, frames: [py(`${SITE}/fastapi/encoders.py`, 200, 'jsonable_encoder'), asyncSleep], cause: { kind: 'python' } });
   assert.equal(classifyPythonStall(own), 'async-sync-work');
+  // No line of the app's and no serializer on the stack: not called an `async def` endpoint's doing.
+  const lib = pyStall({ culprit: null, frames: [py('/usr/lib/python3.12/dataclasses.py', 1270, 'is_dataclass'), py(`${SITE}/anyio/_backends/_asyncio.py`, 900, 'run')], cause: { kind: 'python' } });
+  assert.equal(classifyPythonStall(lib), 'library');
+  assert.match(judge([lib]).findings![0], /^library or framework code on the event loop with no line of the app's on its stack \(top of the stack: dataclasses\.py:1270 is_dataclass\) \(1 stall, max 180 ms\)$/);
 });
 
 test('blocked through the GIL: CPU-bound Python in a threadpool thread; the culprit is that thread\'s line', () => {

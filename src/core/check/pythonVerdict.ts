@@ -17,7 +17,7 @@ import type { LagSample, PoolSample, Stall } from '../../shared/protocol/model';
 import { formatDuration, plural } from '../../shared/phrases';
 import type { PhaseBounds } from './attribution';
 
-export type PythonBlockingKind = 'async-sync-work' | 'async-sync-wait' | 'serializer' | 'gil' | 'gc';
+export type PythonBlockingKind = 'async-sync-work' | 'async-sync-wait' | 'serializer' | 'library' | 'gil' | 'gc';
 
 /** The threadpool during a phase: the most threads busy, requests waiting, and the longest wait for a thread. */
 export type PoolUse = PoolSample;
@@ -29,7 +29,8 @@ export interface PythonFinding {
 }
 
 const SERIALIZER_FILE = /[\\/](fastapi|starlette|pydantic|pydantic_core)[\\/]/;
-const SERIALIZER_FUNCTION = /serializ|jsonable_encoder|_prepare_response_content|^render$|dump|^__init__$/;
+// Python frames name functions by their qualified name (`JSONResponse.render`).
+const SERIALIZER_FUNCTION = /serializ|jsonable_encoder|_prepare_response_content|(^|\.)render$|dump|(^|\.)__init__$/;
 
 /** Whether a stall comes from a Python process (its cause or its stack says so). */
 export function isPythonStall(s: Stall): boolean {
@@ -46,6 +47,8 @@ export function classifyPythonStall(s: Stall): PythonBlockingKind {
   const framework = s.frames.findIndex((f) => SERIALIZER_FILE.test(f.file) && SERIALIZER_FUNCTION.test(f.function));
   const user = s.culprit ? s.frames.findIndex((f) => f.file === s.culprit!.file && f.line === s.culprit!.line) : -1;
   if (framework >= 0 && user < framework) return 'serializer';
+  // No line of the app's on the stack: nothing says an `async def` endpoint did it.
+  if (!s.culprit) return 'library';
   if (s.cause?.kind === 'native' && !s.cause.holdsGil) return 'async-sync-wait';
   return 'async-sync-work';
 }
@@ -101,6 +104,11 @@ export function findingText(f: PythonFinding): string {
       return `a sync call that waits${top.cause?.api ? ` (${top.cause.api})` : ''}${where} in an \`async def\` endpoint: it waits on the event loop (${n}); await an async equivalent, or make the endpoint \`def\``;
     case 'serializer':
       return `the response's serialization${route} on the event loop${where}: FastAPI builds the response on the loop even for a \`def\` endpoint (${n}); return less, or a pre-serialized Response`;
+    case 'library': {
+      const f = top.frames[0];
+      const at = f ? ` (top of the stack: ${baseName(f.file)}:${f.line}${f.function ? ` ${f.function}` : ''})` : '';
+      return `library or framework code on the event loop with no line of the app's on its stack${at} (${n})`;
+    }
     case 'gil':
       return `blocked through the GIL: CPU-bound Python in ${top.cause?.thread?.name ? `the thread "${top.cause.thread.name}"` : 'a threadpool thread'}${where} held the GIL and the event loop could not run (${n}); a \`def\` endpoint's threadpool does not help CPU-bound work: use a process pool`;
     case 'gc':

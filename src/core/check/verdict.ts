@@ -10,6 +10,7 @@
  * a short stall can slip between canary requests.
  */
 import { groupByCulprit } from '../culprits';
+import { causeText, noCulpritText } from '../../shared/phrases';
 import type { LagSample, Stall } from '../../shared/protocol/model';
 import { endpointStalls, type ExcusedStall } from './attribution';
 import { endpointName, type Endpoint } from './endpoint';
@@ -128,7 +129,8 @@ export function judgeEndpoint(i: JudgeInput): EndpointResult {
   const { own, excused, others: otherStalls } = endpointStalls(i.stalls, endpoint, phase, i.thresholdMs);
   const others = new Map<string, { label: string; count: number; maxMs: number }>();
   for (const s of otherStalls) {
-    const label = s.handler?.label ?? '(no handler)';
+    // Without a handler, what is known of it: its cause, or that no look saw its stack.
+    const label = s.handler?.label ?? (s.cause ? `(no handler: ${causeText(s.cause)})` : s.culprit ? '(no handler)' : `(no handler: ${noCulpritText(s)})`);
     const o = others.get(label) ?? { label, count: 0, maxMs: 0 };
     o.count++;
     o.maxMs = Math.max(o.maxMs, s.durationMs);
