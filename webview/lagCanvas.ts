@@ -77,7 +77,7 @@ export class LagCanvas {
         this.columns = decimateLag(series, win, this.columns);
         this.drawSeries(this.columns, b, axisMaxMs, colors);
       }
-      // Labels last, on a halo of the background, so a spike never hides a number.
+      // Labels last, on a chip of the background, so a spike never hides a number.
       this.drawLabels(labels, b, width, colors);
     }
     ctx.globalAlpha = 1;
@@ -100,9 +100,14 @@ export class LagCanvas {
         ctx.stroke();
         ctx.setLineDash([]);
       }
-      const x = l.threshold ? 4 : width - ctx.measureText(l.text).width - 4;
+      const textWidth = ctx.measureText(l.text).width;
+      const x = l.threshold ? 4 : width - textWidth - 4;
       // Above its line, or below it where the band's top would cut it.
       const ty = y - 6 < b.lagTop + 4 ? y + 7 : y - 6;
+      // On a chip of the background: a dense lag curve under a number would otherwise cross it.
+      ctx.globalAlpha = 0.85;
+      ctx.fillStyle = colors.background;
+      ctx.fillRect(x - 2, ty - 6, textWidth + 4, 12);
       ctx.globalAlpha = 1;
       ctx.strokeStyle = colors.background;
       ctx.lineWidth = 3;

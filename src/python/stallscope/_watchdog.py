@@ -252,6 +252,13 @@ class Watchdog:
                 stall["handler"] = _handlers.http_handler(scope)
             else:
                 stall["handler"] = next((s.task for s in on_loop if s.task is not None), None)
+            if stall["handler"] is None and stall["culprit"] is not None:
+                # No look read the request off the stack (it moved on while the look walked it):
+                # the route whose endpoint the culprit's function is, as for a stack from a dump.
+                try:
+                    stall["handler"] = _handlers.route_of_function(stall["culprit"]["file"], stall["culprit"]["function"])
+                except Exception:
+                    pass
         if end is not None:
             gc = _gcwatch.overlap(m.ident, end - blocked, end)
             if gc >= 0.5 * blocked:
