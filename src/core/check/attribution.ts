@@ -50,7 +50,8 @@ export function excuse(s: Stall, thresholdMs: number): Excuse | undefined {
   if (s.cause?.kind === 'gc') return 'gc';
   const each = s.backToBack ?? [];
   const handlers = each.reduce((n, b) => n + b.count, 0);
-  if (handlers >= 2 && each.every((b) => (b.maxMs ?? b.eachMs ?? Infinity) < thresholdMs)) return 'saturated';
+  // Only the longest says that none blocked (a median does not): without it, nothing is excused.
+  if (handlers >= 2 && each.every((b) => (b.maxMs ?? Infinity) < thresholdMs)) return 'saturated';
   return undefined;
 }
 

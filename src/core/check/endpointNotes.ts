@@ -22,13 +22,14 @@ export function endpointNotes(e: EndpointResult): EndpointNote[] {
     if (!stalls.length) continue;
     const n = stalls.length;
     const was = `${plural(n, 'stall')} in its handler (max ${formatDuration(stalls[0].durationMs)}) ${n === 1 ? 'was' : 'were'}`;
+    if (why === 'gc') {
+      notes.push({ level: 'info', text: `${was} garbage collection, not its code: not counted against it` });
+      continue;
+    }
     const most = Math.max(...stalls.flatMap((s) => (s.backToBack ?? []).map((b) => b.count)));
     notes.push({
       level: 'info',
-      text:
-        why === 'gc'
-          ? `${was} garbage collection, not its code: not counted against it`
-          : `${was} the server at its throughput (up to ${most} requests handled back to back in one turn of the loop, none holding it for the stall threshold by itself), not blocking code: not counted against it`,
+      text: `${was} the server at its throughput (up to ${most} requests handled back to back in one turn of the loop, none holding it for the stall threshold by itself), not blocking code: not counted against it`,
     });
   }
   const c = e.catchUp;

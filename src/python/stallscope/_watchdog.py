@@ -219,17 +219,7 @@ class Watchdog:
         elif not on_loop and dumped_for(m, st) is not None:
             # No look got in before the loop moved on; faulthandler's dump saw the loop's thread in
             # the call that kept the GIL from the watchdog.
-            frames, culprit = _frames.from_dump(dumped_for(m, st)[1])
-            stall["frames"], stall["culprit"] = frames, culprit
-            if culprit is not None:
-                cause = {"kind": "native", "holdsGil": True}
-                api, column = _causes.call_in_source(culprit["file"], culprit["line"])
-                if api:
-                    cause["api"], culprit["column"] = api, column
-                try:
-                    stall["handler"] = _handlers.route_of_function(culprit["file"], culprit["function"])
-                except Exception:
-                    pass
+            stall["frames"], stall["culprit"], cause = _in_dumped_call(dumped_for(m, st))
         elif on_loop:
             best = next((s for s in on_loop if s.culprit is not None), on_loop[0])
             stall["frames"], stall["culprit"] = best.frames, best.culprit
@@ -241,24 +231,20 @@ class Watchdog:
             if dumped is not None and (best.culprit is None or cause is not None and cause.get("holdsGil")):
                 # The watchdog could not get the GIL: the look may have come a few steps after the
                 # call returned (into code not the user's); the dump was taken inside it.
-                frames, culprit = _frames.from_dump(dumped[1])
+                frames, culprit, dumped_cause = _in_dumped_call(dumped)
                 if culprit is not None:
-                    stall["frames"], stall["culprit"] = frames, culprit
-                    cause = {"kind": "native", "holdsGil": True}
-                    api, column = _causes.call_in_source(culprit["file"], culprit["line"])
-                    if api:
-                        cause["api"], culprit["column"] = api, column
+                    stall["frames"], stall["culprit"], cause = frames, culprit, dumped_cause
             if scope is not None:
                 stall["handler"] = _handlers.http_handler(scope)
             else:
                 stall["handler"] = next((s.task for s in on_loop if s.task is not None), None)
-            if stall["handler"] is None and stall["culprit"] is not None:
-                # No look read the request off the stack (it moved on while the look walked it):
-                # the route whose endpoint the culprit's function is, as for a stack from a dump.
-                try:
-                    stall["handler"] = _handlers.route_of_function(stall["culprit"]["file"], stall["culprit"]["function"])
-                except Exception:
-                    pass
+        if starved_by is None and stall["handler"] is None and stall["culprit"] is not None:
+            # The request is not known (a dump's stack has no locals; or the loop moved on while a
+            # look walked it): the route whose endpoint the culprit's function is.
+            try:
+                stall["handler"] = _handlers.route_of_function(stall["culprit"]["file"], stall["culprit"]["function"])
+            except Exception:
+                pass
         if end is not None:
             gc = _gcwatch.overlap(m.ident, end - blocked, end)
             if gc >= 0.5 * blocked:
@@ -275,6 +261,20 @@ class Watchdog:
                 for label, n in folded.most_common(50)
             ]
         return stall
+
+
+def _in_dumped_call(dump):
+    """The loop's thread as faulthandler dumped it, inside the call that kept the GIL from the
+    watchdog: (frames, culprit, cause), the cause a C call holding the GIL at the culprit's line,
+    or None without a line of the user's."""
+    frames, culprit = _frames.from_dump(dump[1])
+    if culprit is None:
+        return frames, None, None
+    cause = {"kind": "native", "holdsGil": True}
+    api, column = _causes.call_in_source(culprit["file"], culprit["line"])
+    if api:
+        cause["api"], culprit["column"] = api, column
+    return frames, culprit, cause
 
 
 def dumped_for(monitor, st):
