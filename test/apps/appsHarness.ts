@@ -4,7 +4,7 @@
  * the TypeScript ones are compiled by the real `tsc` with source maps, once, when their sources are
  * newer than their build.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -78,9 +78,9 @@ const STAGGER_MS = 100;
  * GETs each path in turn (a group of paths together, STAGGER_MS apart), then `shutdownPath`, which
  * makes the app exit by itself.
  */
-export async function runApp(name: string, command: string[], paths: Array<string | string[]>, shutdownPath = '/shutdown'): Promise<AppRun> {
+export async function runApp(name: string, command: string[], paths: Array<string | string[]>, shutdownPath = '/shutdown', env?: NodeJS.ProcessEnv): Promise<AppRun> {
   const out = tmpFile('report.json');
-  const run = startCli(['run', '--quiet', '--out', out, '--', ...command], { cwd: app(name) });
+  const run = startCli(['run', '--quiet', '--out', out, '--', ...command], { cwd: app(name), env });
   const answers: Requested[] = [];
   try {
     await run.waitForStdout(/listening on http:\/\/[\d.]+:\d+/, 60_000);
@@ -96,6 +96,16 @@ export async function runApp(name: string, command: string[], paths: Array<strin
   }
   const result = await run.done;
   return { result, report: readReport(out), answers };
+}
+
+/**
+ * Node 24 (installed from npm by scripts/ensure-node24.sh, as for code-server): what only a newer
+ * Node has, type stripping and an AsyncLocalStorage without async hooks, is tested on the real thing.
+ */
+export function node24(): string {
+  const r = spawnSync('bash', [path.join(ROOT, 'scripts', 'ensure-node24.sh')], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`scripts/ensure-node24.sh failed (${r.status}): ${r.stderr}`);
+  return r.stdout.trim();
 }
 
 /** How a failed assertion shows the stalls it looked at. */

@@ -105,6 +105,15 @@ describe('probe pieces', () => {
     assert.equal(toPath('node:fs'), 'node:fs');
   });
 
+  it("frames: WebAssembly is never the culprit: the user's line that called into it is, and Node's own wasm (type stripping) has none", () => {
+    const wasm = (col: number) => f('wasm://wasm/00ad0bc6', 1, col, '');
+    const called = interpretCapture([wasm(2176309), wasm(1200), f('/app/src/image.ts', 14, 7, 'resize')], PROBE_FILE, undefined, false);
+    assert.deepEqual(called.culprit, { file: '/app/src/image.ts', line: 14, column: 7, function: 'resize' });
+    assert.equal(called.frames[0].file, 'wasm://wasm/00ad0bc6', 'the wasm frames stay on the stack');
+    const stripping = interpretCapture([wasm(2176309), f('node:internal/deps/amaro/dist/index', 232, 3, 'transformSync'), f('node:internal/modules/typescript', 60, 1, 'parseTypeScript')], PROBE_FILE, undefined, false);
+    assert.equal(stripping.culprit, null);
+  });
+
   it('causes: node sync API named as called, Atomics.wait, builtins, and late captures', () => {
     const user = f('/app/a.js', 5, 3, 'handler');
     // zlib's gzipSync is internally `syncBufferWrapper`: the method name is what the user called.
