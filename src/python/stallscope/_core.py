@@ -7,7 +7,7 @@ import sys
 import threading
 import time
 
-from . import _gcwatch, _listening, _loops, _threads
+from . import _gcwatch, _listening, _loops, _sampling, _threads
 from ._heartbeat import LoopMonitor
 from ._watchdog import Watchdog
 
@@ -110,7 +110,16 @@ class Core:
     def gap_ended(self, monitor, now, blocked, lateness, since):
         wd = self.watchdog
         if wd is not None and (blocked * 1000 >= self.threshold_ms or monitor.stall is not None):
-            wd.ended.append((monitor, now, blocked, lateness, since))
+            others = None
+            st = monitor.stall
+            if blocked * 1000 >= self.threshold_ms and (st is None or all(x.idle for x in st.samples)):
+                # No look saw this thread run anything: it may have waited for the GIL, and the
+                # watchdog may not get it before the thread that held it has moved on.
+                try:
+                    others = _sampling.others_at_end(monitor.ident)
+                except Exception:
+                    others = None
+            wd.ended.append((monitor, now, blocked, lateness, since, others))
             wd.wake.set()
 
     def lag_sample(self, sample):

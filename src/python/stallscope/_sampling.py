@@ -81,16 +81,7 @@ def take(monitor, late, now, probe_gil=False):
     s.cpu = _thread_cpu(monitor.ident)
     s.ran_without_gil = probe_gil and late_cpu
     # Every other thread that runs the user's code: one of them may hold the GIL the loop waits for.
-    s.others = {}
-    for ident, f in all_frames.items():
-        if ident == monitor.ident or _threads.is_own(ident):
-            continue
-        other = _frames.chain(f)
-        if _busy_user_thread(other) is None:
-            continue
-        frames, culprit, at = _frames.describe(other)
-        if culprit is not None:
-            s.others[ident] = (ident, frames, culprit, {x.f_code for x in other}, _api(other[at]), _thread_cpu(ident))
+    s.others = _others(all_frames, monitor.ident)
     if s.idle:
         s.frames, s.culprit = [], None
         return s
@@ -104,6 +95,28 @@ def take(monitor, late, now, probe_gil=False):
     except Exception:
         s.scope = None
     return s
+
+
+def _others(all_frames, loop_ident):
+    """{ident: what a look records of it} for the threads other than the loop's (and the probe's)
+    that run the user's code."""
+    out = {}
+    for ident, f in all_frames.items():
+        if ident == loop_ident or _threads.is_own(ident):
+            continue
+        other = _frames.chain(f)
+        if _busy_user_thread(other) is None:
+            continue
+        frames, culprit, at = _frames.describe(other)
+        if culprit is not None:
+            out[ident] = (ident, frames, culprit, {x.f_code for x in other}, _api(other[at]), _thread_cpu(ident))
+    return out
+
+
+def others_at_end(loop_ident):
+    """The look the loop's own thread takes at the others as a stall ends: the thread that starved
+    it of the GIL has just been made to let go of it, and is still where it was."""
+    return _others(sys._current_frames(), loop_ident)
 
 
 def _api(frame):

@@ -148,8 +148,9 @@ class Watchdog:
                 blocked = max(0.0, now - last)  # so far, at most
                 self.core.stall(self._build(st, self.core.epoch(last), blocked, ongoing=True))
 
-    def _finish(self, monitor, end, blocked, lateness, since):
-        """A gap ended (the tick at `end` after the one at `since`): tell the stall, if it was one."""
+    def _finish(self, monitor, end, blocked, lateness, since, others_at_end=None):
+        """A gap ended (the tick at `end` after the one at `since`): tell the stall, if it was one.
+        `others_at_end`: the loop's thread's own look at the other threads as it ended."""
         st = monitor.stall
         monitor.stall = None
         core = self.core
@@ -174,10 +175,12 @@ class Watchdog:
             if verdict == "os":
                 return
             if verdict is not None:
-                st.starved_by = _causes.seen_most(looks, verdict[1])
-                if st.starved_by is None:
-                    st.starved_by = (_sampling.look_at_thread(verdict[1]) or self.busy.where.get(verdict[1])
-                                     or (verdict[1], [], None, set(), None, None))
+                # The line the looks found it on most; else where it was as the stall ended, or is
+                # now; else where it was last seen busy.
+                ident = verdict[1]
+                st.starved_by = (_causes.seen_most(looks, ident) or (others_at_end or {}).get(ident)
+                                 or _sampling.look_at_thread(ident) or self.busy.where.get(ident)
+                                 or (ident, [], None, set(), None, None))
         core.stall(self._build(st, core.epoch(end - blocked), blocked, end=end))
         monitor.gilfree = None
 
