@@ -12,8 +12,8 @@
 // phase: every server side by side, the fixed-rate load alternating between them, at both rates.
 //
 // Env: BENCH_CONFIGS (none,stallscope,tracked,sentry; `blockedAt` adds npm blocked-at, `als`
-//      AsyncLocalStorage alone), BENCH_ROUNDS (5), BENCH_IDLE_S (5), BENCH_WARMUP_S (2),
-//      BENCH_SATURATE_S (6), BENCH_STATE_S (5), BENCH_FIXED_S (6), BENCH_USER_RATE (6000),
+//      AsyncLocalStorage alone, `ref` another build of Stallscope: BENCH_REF_CLI, BENCH_REF_NAME),
+//      BENCH_ROUNDS (5), BENCH_IDLE_S (5), BENCH_WARMUP_S (2), BENCH_SATURATE_S (6), BENCH_STATE_S (5), BENCH_FIXED_S (6), BENCH_USER_RATE (6000),
 //      BENCH_RATE (the heavy rate; default half the calibrated no-probe saturation), BENCH_QUICK=1.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,6 +29,7 @@ const SERVER = join(HERE, 'hello-server.js');
 const PRELOAD = join(HERE, 'blocked-at-preload.js');
 const SENTRY_PRELOAD = join(HERE, 'sentry-preload.js');
 const ALS_PRELOAD = join(HERE, 'als-preload.js');
+const REF_CLI = process.env.BENCH_REF_CLI ?? '';
 
 const ROUNDS = envNumber('BENCH_ROUNDS', 5, 3);
 const IDLE_S = envNumber('BENCH_IDLE_S', 5, 2);
@@ -54,7 +55,14 @@ const CONFIGS = [
   { name: 'blocked-at', key: 'blockedAt', argv: () => [process.execPath, '--require', PRELOAD, SERVER], optIn: true },
   // Opt-in reference (BENCH_CONFIGS): AsyncLocalStorage alone, as tracked requests cost it.
   { name: 'ALS alone', key: 'als', argv: () => [process.execPath, '--require', ALS_PRELOAD, SERVER], optIn: true },
+  // Opt-in: another build of Stallscope (BENCH_REF_CLI: its dist/cli.js, e.g. a git worktree of an
+  // earlier commit) run side by side, so a change is measured before and after in one run.
+  { name: `stallscope @ ${process.env.BENCH_REF_NAME ?? 'ref'}`, key: 'ref', argv: () => [process.execPath, REF_CLI, 'run', '--quiet', '--', process.execPath, SERVER], host: true, optIn: true },
 ].filter((c) => (process.env.BENCH_CONFIGS ? process.env.BENCH_CONFIGS.split(',').includes(c.key) : !c.optIn));
+if (CONFIGS.some((c) => c.key === 'ref') && !existsSync(REF_CLI)) {
+  console.error(`overhead: the "ref" config needs BENCH_REF_CLI, the dist/cli.js of another build (${REF_CLI ? `${REF_CLI} does not exist` : 'not set'})`);
+  process.exit(1);
+}
 if (CONFIGS[0]?.key !== 'none') {
   console.error('overhead: BENCH_CONFIGS must include "none" (the baseline every ratio is taken against)');
   process.exit(1);
@@ -203,7 +211,7 @@ console.log(
     ]),
   ]),
 );
-for (const key of ['stallscope', 'tracked']) {
+for (const key of ['stallscope', 'tracked', 'ref']) {
   const host = results[key];
   if (!host) continue;
   const wd = median(host.map((r) => r.afterSat.watchdogUsPerReq ?? NaN));
