@@ -68,24 +68,6 @@ for (const [label, python, version, loop] of [
   });
 }
 
-for (const loop of ['asyncio', 'uvloop'] as const) {
-  test(`${loop}: a block just over the threshold, from an idle loop, keeps its line (an early look)`, async () => {
-    const script = path.join(APPS, 'near_threshold.py');
-    const run = runProbed([VENV_PYTHON, script], { env: { NEAR_LOOP: loop } });
-    assert.equal((await run.done).code, 0, run.output());
-    const report = run.report();
-    const truths = run.truths();
-    assert.equal(truths.length, 6, run.output());
-    const seen = truths.map((t) => stallFor(report.stalls, t));
-    const described = JSON.stringify(seen.map((s) => s && [s.durationMs, s.culprit?.line ?? null]));
-    assert.ok(seen.every((s) => s !== undefined), `every block is a stall: ${described}`);
-    // Without the early look none of these had a line on asyncio, and 4 of 12 on uvloop.
-    const onLine = seen.filter((s) => s?.culprit?.file === script && s.culprit.line === lineOf(script, '# BLOCK:near'));
-    assert.ok(onLine.length >= 4, `${loop}: ${onLine.length} of 6 on their line: ${described}`);
-    for (const s of onLine) assert.deepEqual(s?.cause, { kind: 'python' });
-  });
-}
-
 test('python 3.8 (unsupported): one clear line on stderr, the program runs unchanged', { skip: !fs.existsSync(PY38) && `${PY38} is not installed` }, async () => {
   const run = runProbed([PY38, SCRIPT]);
   const exit = await run.done;

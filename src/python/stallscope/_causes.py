@@ -28,9 +28,9 @@ def switch_interval():
         return 0.005
 
 
-def classify(samples, start, end=None, gap_cpu=None):
-    """Cause of a stall that began at `start` (and ended at `end`, monotonic s, the loop's thread
-    having used `gap_cpu` s of CPU in it) from its looks at the loop's thread."""
+def classify(samples, start, end=None):
+    """Cause of a stall that began at `start` (and ended at `end`, monotonic s) from its looks at
+    the loop's thread."""
     if not samples:
         return None
     switch = switch_interval()
@@ -50,28 +50,15 @@ def classify(samples, start, end=None, gap_cpu=None):
     # A thread inside a C call is always seen at that call's instruction.
     if any(not x.in_call for x in samples):
         return {"kind": "python"}
-    # Asleep through the stall (its own CPU, read by the thread itself), or between the looks
-    # (sleep, I/O, a lock): no CPU at all, where the clock is readable.
-    if end is not None and gap_cpu is not None:
-        used, wall = gap_cpu, end - start
-    elif len(samples) >= 2 and first.cpu is not None and samples[-1].cpu is not None:
-        used, wall = samples[-1].cpu - first.cpu, samples[-1].t - first.t
-    else:
-        used = wall = None
-    if used is not None and used < 0.05 * wall:
-        return {"kind": "native", "holdsGil": False}
-    # Not asleep, and a look that held the GIL saw it use no CPU meanwhile (nor wait for a core):
-    # it was waiting for the GIL, so what it runs is Python code. A single quick look alone could
-    # not tell: another thread of the process may have handed the GIL over early.
-    if used is not None and any(x.gil_probed and not x.ran_without_gil for x in samples):
-        return {"kind": "python"}
+    # Asleep between the looks (sleep, I/O, a lock): no CPU at all, where the clock is readable.
+    if len(samples) >= 2 and first.cpu is not None and samples[-1].cpu is not None:
+        if samples[-1].cpu - first.cpu < 0.05 * (samples[-1].t - first.t):
+            return {"kind": "native", "holdsGil": False}
     # Python code gives the GIL up only after a full switch interval: a look that got in sooner
     # found the loop's thread in a C call that had released it (hashlib, compression, I/O).
     # Other threads may hand the GIL over early now and then, so it takes a share of quick looks.
-    # (One look alone is too little for a finished stall, whose CPU to its end said it was not
-    # asleep: the GIL may have come from another thread of the process.)
     quick = sum(1 for x in samples if x.late < 0.5 * switch)
-    if quick >= max(1 if end is None or used is None else 2, 0.6 * len(samples)):
+    if quick >= max(1, 0.6 * len(samples)):
         return {"kind": "native", "holdsGil": False}
     return {"kind": "python"}
 

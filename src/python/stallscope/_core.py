@@ -107,9 +107,7 @@ class Core:
                 _gcwatch.enable()
 
     # ------------------------------------------------------------ from the heartbeat (loop thread)
-    def gap_ended(self, monitor, now, blocked, lateness, since, cpu=None):
-        """On the loop's thread, as a gap ends: tell the watchdog if it was (or became) a stall.
-        `cpu`: the CPU seconds the thread used in the gap."""
+    def gap_ended(self, monitor, now, blocked, lateness, since):
         wd = self.watchdog
         if wd is not None and (blocked * 1000 >= self.threshold_ms or monitor.stall is not None):
             others = None
@@ -121,7 +119,7 @@ class Core:
                     others = _sampling.others_at_end(monitor.ident)
                 except Exception:
                     others = None
-            wd.ended.append((monitor, now, blocked, lateness, since, others, cpu))
+            wd.ended.append((monitor, now, blocked, lateness, since, others))
             wd.wake.set()
 
     def lag_sample(self, sample):
@@ -207,4 +205,3 @@ def _safe_exit():
             _core.at_exit()
     except Exception:
         pass
-

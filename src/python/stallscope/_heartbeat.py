@@ -38,7 +38,6 @@ class LoopMonitor:
         self.entry_code = None  # code of the frame that started the loop (its "own poll" for uvloop)
         self.poll_codes = set()
         self.stall = None  # the stall the watchdog sees open (watchdog-owned)
-        self.early = None  # (tick, look): the watchdog's early look at a long turn (watchdog-owned)
         self.gilfree = None  # (when, stack) faulthandler dumped of this thread (watchdog-owned)
         self.running = True
         self.parked = False  # no tick armed: the loop sat idle in select (pure-Python loop only)
@@ -46,7 +45,6 @@ class LoopMonitor:
         now = _mono()
         self.last = now
         self.last_idle = 0.0
-        self.last_cpu = _thread_cpu()  # this thread's CPU at `last`: a gap's own CPU, cause evidence
         self.due = now + self.period
         self.win_start, self.win_idle, self.win_cpu, self.win_lags = now, 0.0, time.thread_time(), []
         self.handle = loop.call_later(self.period, self._tick)
@@ -101,7 +99,7 @@ class LoopMonitor:
         if gap * 1000 >= self.core.threshold_ms or self.stall is not None:
             self._gap_ended(now, gap, lateness)
         idle_before = self.last_idle
-        self.last, self.last_idle, self.last_cpu = now, self.idle, _thread_cpu()
+        self.last, self.last_idle = now, self.idle
         self.win_lags.append(lateness)
         self.pool.note(now)
         if now - self.win_start >= self.core.lag_interval:
@@ -118,29 +116,20 @@ class LoopMonitor:
 
     def _unpark(self, now):
         """select returned to a parked loop: the gap starts now (it was idle until now)."""
-        self.last, self.last_idle, self.last_cpu = now, self.idle, _thread_cpu()
+        self.last, self.last_idle = now, self.idle
         self.due = now + self.period
         try:
             self.handle = self.loop.call_later(self.period, self._tick)
         except Exception:
             return
         self.parked = False  # after `last`: the watchdog never sees an armed loop with a stale tick
-        # The watchdog looks at a parked loop only once a threshold: told now, it can take its early
-        # look at this turn in time, should the turn block.
-        wd = self.core.watchdog
-        if wd is not None:
-            wd.wake.set()
 
     def _gap_ended(self, now, gap, lateness):
         if self.exact:
             blocked = max(gap - (self.idle - self.last_idle), lateness)
         else:
             blocked = min(gap, lateness + self.period / 2)
-        cpu = None
-        if threading.get_ident() == self.ident and self.last_cpu is not None:
-            now_cpu = _thread_cpu()
-            cpu = now_cpu - self.last_cpu if now_cpu is not None else None
-        self.core.gap_ended(self, now, blocked, lateness, self.last, cpu)
+        self.core.gap_ended(self, now, blocked, lateness, self.last)
 
     def _close_window(self, now):
         lags = sorted(self.win_lags)
@@ -178,15 +167,7 @@ def _flush_gap(self):
     gap = now - self.last
     if gap * 1000 >= self.core.threshold_ms:
         self._gap_ended(now, gap, max(0.0, now - self.due))
-        self.last, self.last_idle, self.last_cpu = now, self.idle, _thread_cpu()
+        self.last, self.last_idle = now, self.idle
 
 
 LoopMonitor.flush_gap = _flush_gap
-
-
-def _thread_cpu():
-    """The calling thread's CPU seconds, None where unknown."""
-    try:
-        return time.thread_time()
-    except Exception:
-        return None

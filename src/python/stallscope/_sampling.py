@@ -15,7 +15,7 @@ _BASE_EVENTS = os.sep + "base_events.py"
 
 
 class Sample:
-    __slots__ = ("t", "late", "idle", "key", "frames", "culprit", "api", "scope", "paused", "others", "task", "cpu", "ran_without_gil", "gil_probed", "in_call", "os_wait")
+    __slots__ = ("t", "late", "idle", "key", "frames", "culprit", "api", "scope", "paused", "others", "task", "cpu", "ran_without_gil", "in_call", "os_wait")
 
     def __init__(self):
         self.others = None
@@ -23,7 +23,6 @@ class Sample:
         self.api = None
         self.task = None
         self.ran_without_gil = False
-        self.gil_probed = False  # the GIL probe gave an answer, yes or no
         self.os_wait = 0.0  # s the loop's thread waited for a core while this look waited for the GIL
 
 
@@ -67,15 +66,9 @@ def _busy_user_thread(chain):
     return None
 
 
-def take(monitor, late, now, probe_gil=False, watch_gil=False):
-    """A look at the loop's thread. `probe_gil`: first hold the GIL a moment to see whether the
-    thread runs without it (_ran_while_held); `watch_gil`: tell the same from the look's own time
-    holding the GIL, at no extra cost (the early look: a turn that may never become a stall)."""
-    late_cpu = _ran_while_held(monitor) if probe_gil else None
-    if watch_gil:
-        # The run queue first: its read lets the GIL go, which the loop's thread may take meanwhile.
-        queued0 = monitor.runq.read()
-        watched = (_thread_cpu(monitor.ident), queued0, time.perf_counter())
+def take(monitor, late, now, probe_gil=False):
+    if probe_gil:
+        late_cpu = _ran_while_held(monitor)
     all_frames = sys._current_frames()
     s = Sample()
     s.t, s.late = now, late
@@ -86,8 +79,7 @@ def take(monitor, late, now, probe_gil=False, watch_gil=False):
     s.key = (id(top.f_code), top.f_lasti) if top is not None else None
     s.in_call = top is not None and _causes.in_call(top.f_code, top.f_lasti)
     s.cpu = _thread_cpu(monitor.ident)
-    s.ran_without_gil = late_cpu is True
-    s.gil_probed = late_cpu is not None
+    s.ran_without_gil = probe_gil and late_cpu
     # Every other thread that runs the user's code: one of them may hold the GIL the loop waits for.
     s.others = _others(all_frames, monitor.ident)
     if s.idle:
@@ -102,26 +94,7 @@ def take(monitor, late, now, probe_gil=False, watch_gil=False):
             s.task = _task_label(chain) or _handlers.task_handler(monitor.loop)
     except Exception:
         s.scope = None
-    if watch_gil:
-        ran = _ran_while_looking(monitor, *watched)
-        s.ran_without_gil, s.gil_probed = ran is True, ran is not None
     return s
-
-
-def _ran_while_looking(monitor, cpu0, queued0, t0):
-    """Whether the loop's thread ran while this thread held the GIL for a look: yes if it used CPU
-    meanwhile (C code that let go of the GIL); no if it used none and did not wait for a core
-    either (it slept, waiting for the GIL: Python code, or in a call that sleeps, which the CPU
-    over the whole stall tells apart); None if the look was too short or the thread waited for a core."""
-    elapsed, cpu1 = time.perf_counter() - t0, _thread_cpu(monitor.ident)
-    queued1 = monitor.runq.read()  # last: its read lets the GIL go
-    if cpu0 is None or cpu1 is None or elapsed < 0.0002:
-        return None
-    if cpu1 - cpu0 >= 0.25 * elapsed:
-        return True
-    if queued0 is not None and queued1 is not None and queued1 - queued0 < 0.1 * elapsed and cpu1 - cpu0 < 0.05 * elapsed:
-        return False
-    return None
 
 
 def _others(all_frames, loop_ident):
@@ -169,17 +142,17 @@ _HOLD = 0.003  # s: under the 5 ms switch interval, after which the loop's threa
 def _ran_while_held(monitor):
     """Whether the loop's thread used CPU while this thread held the GIL: then it was in C code that
     had let go of the GIL (hashlib, zlib), not in Python code, which can only wait for the GIL
-    meanwhile. On a busy machine the thread may not get a core in the window: no answer (None) then."""
+    meanwhile. On a busy machine the thread may not get a core in the window: no answer then."""
     c0 = _thread_cpu(monitor.ident)
     if c0 is None:
-        return None
+        return False
     t0 = time.perf_counter()
     while time.perf_counter() - t0 < _HOLD:
         pass
     c1 = _thread_cpu(monitor.ident)
-    if time.perf_counter() - t0 > 1.5 * _HOLD or c1 is None:
-        return None  # this thread was descheduled, or gave the GIL up meanwhile
-    return c1 - c0 >= _HOLD / 8
+    if time.perf_counter() - t0 > 1.5 * _HOLD:
+        return False  # this thread was descheduled, or gave the GIL up meanwhile
+    return c1 is not None and c1 - c0 >= _HOLD / 8
 
 
 def look_at_thread(ident):

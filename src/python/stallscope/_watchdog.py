@@ -13,10 +13,6 @@ from . import _baseline, _causes, _frames, _gcwatch, _gilfree, _handlers, _sampl
 _mono = time.monotonic
 MAX_SAMPLES = 20
 SAMPLE_EVERY = 0.02  # s between looks at an open stall
-# s before the threshold that a turn still running gets an early look: a block just over the
-# threshold has often ended by the time the stall can be told (a period later), taking its line
-# with it. The lead covers the wait for the GIL (a switch interval) and the look itself.
-EARLY_LEAD = 0.015
 
 
 class OpenStall:
@@ -30,7 +26,6 @@ class OpenStall:
         self.sent_ongoing = False
         self.victims = None
         self.starved_by = None  # the look at the thread that held the GIL, when it is told so
-        self.gap_cpu = None  # CPU seconds the loop's thread used in the gap, once it ended
 
 
 class Watchdog:
@@ -45,29 +40,20 @@ class Watchdog:
     def run(self):
         core = self.core
         intended = _mono()
-        armed_until = None  # when faulthandler's timer expects this thread back (it dumps MARGIN later)
         runq = _baseline.RunQueue()
         queued_before = runq.read() or 0.0
         while not core.stopped:
+            gilfree = self.gilfree
+            if gilfree is not None:
+                gilfree.cancel()
             now = _mono()
             # How late this thread got the GIL after its wait: the lateness less the time the OS
             # kept it waiting for a core (a busy machine), which says nothing about the GIL.
             queued = runq.read() or 0.0
             late = max(0.0, now - intended - max(0.0, queued - queued_before))
-            monitors = [m for m in list(core.monitors.values()) if m.running]
-            # The looks first: cancelling faulthandler's timer below lets the GIL go while it waits
-            # for that timer's thread, and a busy loop then keeps it for a switch interval.
-            for m in monitors:
-                self._look_now(m, late, now)
-            gilfree = self.gilfree
-            if gilfree is not None and armed_until is not None and now >= armed_until - 0.001:
-                # Not when woken early (a loop left its idle select): the cancel lets the GIL go
-                # while it waits for the timer's thread, and a loop that starts a call holding the
-                # GIL right then would be seen by nothing. The timer stays armed for its time.
-                gilfree.cancel()
+            if gilfree is not None:
                 # If it fired, it fired when this thread was MARGIN late for its wake-up.
-                self._gilfree_dump(gilfree.take(), armed_until + _gilfree.MARGIN)
-                armed_until = None
+                self._gilfree_dump(gilfree.take(), intended + _gilfree.MARGIN)
             while self.ended:
                 # Taken off only once told: Watch.stop() waits for an empty queue.
                 try:
@@ -76,6 +62,7 @@ class Watchdog:
                     pass
                 self.ended.popleft()
             next_wake = now + 1.0
+            monitors = [m for m in list(core.monitors.values()) if m.running]
             others = _baseline.others_cpu({m.ident for m in monitors}) if monitors else {}
             self.busy.update(others, _sampling.look_at_thread)
             for m in monitors:
@@ -89,19 +76,19 @@ class Watchdog:
                         continue
                     deadline = m.last + m.period + core.threshold_ms / 1000
                     if now < deadline:
-                        next_wake = min(next_wake, deadline, self._early_look(m, late, now))
+                        next_wake = min(next_wake, deadline)
                         continue
                     last = m.last
                     self.seq += 1
                     st = OpenStall(m, self.seq, now, last)
                     if m.last != last:
                         continue  # the loop ticked meanwhile
-                    self._adopt_early(st)
                     m.stall = st
                 if st.opened_at_tick != m.last:
                     continue  # its end is on its way through self.ended
                 if len(st.samples) < MAX_SAMPLES and now >= st.next_sample:
                     self._look(st, late, now)
+                    # The first looks come quickly: two give the threads' CPU use, which tells GIL starvation.
                     st.next_sample = now + (SAMPLE_EVERY / 2 if len(st.samples) < 3 else SAMPLE_EVERY)
                 next_wake = min(next_wake, st.next_sample if len(st.samples) < MAX_SAMPLES else now + 0.25)
             try:
@@ -113,57 +100,13 @@ class Watchdog:
             for m in monitors:
                 q = m.runq.read()
                 m.slept = (_mono(), q) if q is not None else None
-            if armed_until is not None:
-                timeout = max(0.0005, min(timeout, armed_until - _mono()))
-            else:
-                if gilfree is None and core.session is not None and core.monitors:
-                    gilfree = self.gilfree = _gilfree.GilFreeDump()
-                if gilfree is not None and core.monitors:
-                    gilfree.arm(timeout)
-                    armed_until = _mono() + timeout
+            if gilfree is None and core.session is not None and core.monitors:
+                gilfree = self.gilfree = _gilfree.GilFreeDump()
+            if gilfree is not None and core.monitors:
+                gilfree.arm(timeout)
             intended = _mono() + timeout
             self.wake.wait(timeout)
             self.wake.clear()
-
-    def _look_now(self, m, late, now):
-        """The looks due at this wake-up: at an open stall, or early at a long turn."""
-        st = m.stall
-        if st is None:
-            if not m.parked and now < m.last + m.period + self.core.threshold_ms / 1000:
-                self._early_look(m, late, now)
-        elif st.opened_at_tick == m.last and len(st.samples) < MAX_SAMPLES and now >= st.next_sample:
-            self._look(st, late, now)
-            # The first looks come quickly: two give the threads' CPU use, which tells GIL starvation.
-            st.next_sample = now + (SAMPLE_EVERY / 2 if len(st.samples) < 3 else SAMPLE_EVERY)
-
-    def _early_look(self, m, late, now):
-        """A look at a turn that has run for a threshold less EARLY_LEAD, kept for the stall it may
-        become. It tells whether the thread runs without the GIL from its own time holding it, not
-        by holding it longer: that would itself make a turn just under the threshold a stall.
-        Returns when it is due, or infinity once taken."""
-        last = m.last
-        if m.early is not None and m.early[0] == last:
-            return float("inf")
-        due = last + self.core.threshold_ms / 1000 - EARLY_LEAD
-        if now < due:
-            return due
-        try:
-            s = _sampling.take(m, late, now, watch_gil=True)
-        except Exception:
-            s = None
-        if s is not None and not s.idle and not s.paused and m.last == last:
-            m.early = (last, s)
-        else:
-            m.early = (last, None)
-        return float("inf")
-
-    @staticmethod
-    def _adopt_early(st):
-        """The stall's first look is its early one, if it was taken in this same turn."""
-        m = st.monitor
-        early, m.early = m.early, None
-        if early is not None and early[0] == st.opened_at_tick and early[1] is not None:
-            st.samples.append(early[1])
 
     def _gilfree_dump(self, stacks, when):
         """faulthandler dumped the stacks because this thread could not get the GIL: a loop's thread
@@ -189,7 +132,7 @@ class Watchdog:
             if window > 0:
                 s.os_wait = max(0.0, queued - queued0) * min(1.0, late / window)
         st.samples.append(s)
-        if st.victims is None and not s.paused:
+        if len(st.samples) == 1 and not s.paused:
             try:
                 st.victims = _handlers.in_flight(m.loop, s.scope)
             except Exception:
@@ -205,10 +148,9 @@ class Watchdog:
                 blocked = max(0.0, now - last)  # so far, at most
                 self.core.stall(self._build(st, self.core.epoch(last), blocked, ongoing=True))
 
-    def _finish(self, monitor, end, blocked, lateness, since, others_at_end=None, gap_cpu=None):
+    def _finish(self, monitor, end, blocked, lateness, since, others_at_end=None):
         """A gap ended (the tick at `end` after the one at `since`): tell the stall, if it was one.
-        `others_at_end`: the loop's thread's own look at the other threads as it ended; `gap_cpu`:
-        the CPU it used in the gap."""
+        `others_at_end`: the loop's thread's own look at the other threads as it ended."""
         st = monitor.stall
         monitor.stall = None
         core = self.core
@@ -221,8 +163,6 @@ class Watchdog:
         if st is None:
             self.seq += 1
             st = OpenStall(monitor, self.seq, end, since)
-            self._adopt_early(st)
-        st.gap_cpu = gap_cpu
         if any(s.paused for s in st.samples):
             core.pause(st.id, monitor, core.epoch(end - blocked), core.epoch(end))
             return
@@ -287,7 +227,7 @@ class Watchdog:
             best = next((s for s in on_loop if s.culprit is not None), on_loop[0])
             stall["frames"], stall["culprit"] = best.frames, best.culprit
             scope = next((s.scope for s in on_loop if s.scope is not None), None)
-            cause = _causes.classify(on_loop, start, end, st.gap_cpu if end is not None else None)
+            cause = _causes.classify(on_loop, start, end)
             if cause is not None and cause["kind"] == "native" and best.api:
                 cause["api"] = best.api
             dumped = dumped_for(m, st)
