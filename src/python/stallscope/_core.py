@@ -109,10 +109,11 @@ class Core:
     # ------------------------------------------------------------ from the heartbeat (loop thread)
     def gap_ended(self, monitor, now, blocked, lateness, since):
         wd = self.watchdog
-        if wd is not None and (blocked * 1000 >= self.threshold_ms or monitor.stall is not None):
+        stalled = blocked * 1000 >= self.threshold_ms
+        if wd is not None and (stalled or monitor.stall is not None):
             others = None
             st = monitor.stall
-            if blocked * 1000 >= self.threshold_ms and (st is None or all(x.idle for x in st.samples)):
+            if stalled and (st is None or all(x.idle for x in st.samples)):
                 # No look saw this thread run anything: it may have waited for the GIL, and the
                 # watchdog may not get it before the thread that held it has moved on.
                 try:

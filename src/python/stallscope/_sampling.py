@@ -107,10 +107,20 @@ def _others(all_frames, loop_ident):
         other = _frames.chain(f)
         if _busy_user_thread(other) is None:
             continue
-        frames, culprit, at = _frames.describe(other)
-        if culprit is not None:
-            out[ident] = (ident, frames, culprit, {x.f_code for x in other}, _api(other[at]), _thread_cpu(ident))
+        seen = _other_seen(ident, other, _thread_cpu(ident))
+        if seen is not None:
+            out[ident] = seen
     return out
+
+
+def _other_seen(ident, chain, cpu):
+    """What a look records of a thread other than the loop's: (ident, frames, culprit, the code
+    objects on its stack, the call on the culprit's line, its CPU seconds or None), or None if it
+    runs no code of the user's."""
+    frames, culprit, at = _frames.describe(chain)
+    if culprit is None:
+        return None
+    return (ident, frames, culprit, {x.f_code for x in chain}, _api(chain[at]), cpu)
 
 
 def others_at_end(loop_ident):
@@ -158,8 +168,4 @@ def _ran_while_held(monitor):
 def look_at_thread(ident):
     """A look, after the stall, at the thread that starved the loop of the GIL (told by the CPU each
     used): what a look records of another thread, or None if it runs no code of the user's now."""
-    chain = _frames.chain(sys._current_frames().get(ident))
-    frames, culprit, at = _frames.describe(chain)
-    if culprit is None:
-        return None
-    return (ident, frames, culprit, {x.f_code for x in chain}, _api(chain[at]), None)
+    return _other_seen(ident, _frames.chain(sys._current_frames().get(ident)), None)
