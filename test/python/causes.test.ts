@@ -30,3 +30,27 @@ print(_causes.seen_most(looks, 8))
 `);
   assert.deepEqual(out.split('\n'), ['88', '88', '88', 'None'], 'most seen; a tie goes to the latest look; a look with a line beats looks without; an unseen thread is None');
 });
+
+test('a loop thread seen on the CPU while the GIL was held is a C call only by most looks that could tell, one of them quick', () => {
+  const out = python(`
+from stallscope import _causes
+class Look:
+    def __init__(self, t, told, late, cpu):
+        self.t, self.late, self.os_wait, self.in_call, self.cpu = t, late, 0.0, True, cpu
+        self.ran_without_gil = told
+        self.others = {}
+def cause(*looks):
+    looks = [Look(0.06 + 0.02 * i, told, late, 1.0 + 0.018 * i) for i, (told, late) in enumerate(looks)]
+    c = _causes.classify(looks, 0.0, 0.2)
+    return c["kind"] + ("" if "holdsGil" not in c else "/gil" if c["holdsGil"] else "/nogil")
+slow, quick = 0.0053, 0.0004
+print(cause((True, slow), (False, slow), (False, quick), (None, slow)))
+print(cause((True, slow), (True, quick), (None, slow), (None, slow)))
+print(cause((True, slow), (True, slow), (True, slow)))
+print(cause((None, quick), (True, slow), (None, slow)))
+print(cause((None, slow), (None, slow), (None, slow)))
+`);
+  // Python code keeps the GIL a switch interval at every look (5.3 ms late) and uses the CPU between looks.
+  assert.deepEqual(out.split('\n'), ['python', 'native/nogil', 'python', 'native/nogil', 'python'],
+    'one look charged CPU among looks that saw none is Python; most looks seeing it run, one getting the GIL at once, is a C call without the GIL; every look waiting a switch interval is Python; no answer is no evidence');
+});

@@ -17,22 +17,52 @@ def thread_cpu(ident):
         return None
 
 
+def _gil_keeping_pread():
+    """pread(fd, n) -> bytes that keeps the GIL (ctypes.PyDLL), else os.pread. A read of /proc never
+    blocks, and os.pread lets the GIL go: a loop's thread running Python then takes it back for a
+    whole switch interval, so every such read would cost the watchdog 5 ms during a stall."""
+    try:
+        import ctypes
+
+        libc = ctypes.PyDLL(None, use_errno=True)
+        pread = libc.pread
+        pread.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_longlong]
+        pread.restype = ctypes.c_ssize_t
+        buf = ctypes.create_string_buffer(128)
+    except Exception:
+        return os.pread
+
+    def read(fd, n):
+        got = pread(fd, buf, min(n, 128), 0)
+        if got < 0:
+            raise OSError(ctypes.get_errno(), "pread")
+        return buf.raw[:got]
+
+    return read
+
+
+_pread = None
+
+
 class RunQueue:
     """Seconds a thread spent runnable but not running (Linux schedstat), None where unknown."""
 
     def __init__(self, native_id=None):
+        global _pread
         self.fd = None
         path = "/proc/thread-self/schedstat" if native_id is None else "/proc/self/task/%d/schedstat" % native_id
         try:
             self.fd = os.open(path, os.O_RDONLY)
         except OSError:
             self.fd = None
+        if self.fd is not None and _pread is None:
+            _pread = _gil_keeping_pread()
 
     def read(self):
         if self.fd is None:
             return None
         try:
-            return int(os.pread(self.fd, 128, 0).split()[1]) / 1e9
+            return int(_pread(self.fd, 128).split()[1]) / 1e9
         except (OSError, ValueError, IndexError):
             self.close()
             return None

@@ -12,6 +12,7 @@ import os
 import re
 import sys
 import tempfile
+import time
 
 MARGIN = 0.015  # s after the watchdog's planned wake-up
 _THREAD = re.compile(rb"^(?:Current thread|Thread) (0x[0-9a-fA-F]+)")
@@ -23,6 +24,8 @@ class GilFreeDump:
         self.file = tempfile.TemporaryFile()
         self.armed = False
         self.disabled = False
+        self.deadline = 0.0
+        self.may_have_fired = False
 
     def usable(self):
         if self.disabled or "_pytest" in sys.modules:
@@ -35,6 +38,7 @@ class GilFreeDump:
             try:
                 faulthandler.dump_traceback_later(seconds + MARGIN, repeat=False, file=self.file, exit=False)
                 self.armed = True
+                self.deadline = time.monotonic() + seconds + MARGIN
             except Exception:
                 self.disabled = True
 
@@ -43,10 +47,17 @@ class GilFreeDump:
             self.armed = False
             if not self.disabled and "_pytest" not in sys.modules:
                 faulthandler.cancel_dump_traceback_later()
+                # (Its timer started a moment before `deadline` was read: a cancel this close may
+                # have come after it fired.)
+                self.may_have_fired = self.may_have_fired or time.monotonic() >= self.deadline - 0.002
 
     def take(self):
         """{thread ident: [(file, line, function), ...] innermost first} dumped since the last take
-        (call it after cancel())."""
+        (call it after cancel()). Reads the file only if the timer may have fired: file I/O lets the
+        GIL go, and a loop running Python would keep it a switch interval each time."""
+        if not self.may_have_fired:
+            return {}
+        self.may_have_fired = False
         try:
             self.file.seek(0)
             data = self.file.read()

@@ -22,7 +22,7 @@ class Sample:
         self.scope = None
         self.api = None
         self.task = None
-        self.ran_without_gil = False
+        self.ran_without_gil = None  # True, False, or None where this look did not tell
         self.os_wait = 0.0  # s the loop's thread waited for a core while this look waited for the GIL
 
 
@@ -67,8 +67,7 @@ def _busy_user_thread(chain):
 
 
 def take(monitor, late, now, probe_gil=False):
-    if probe_gil:
-        late_cpu = _ran_while_held(monitor)
+    late_cpu = _ran_while_held(monitor) if probe_gil else None
     all_frames = sys._current_frames()
     s = Sample()
     s.t, s.late = now, late
@@ -79,7 +78,7 @@ def take(monitor, late, now, probe_gil=False):
     s.key = (id(top.f_code), top.f_lasti) if top is not None else None
     s.in_call = top is not None and _causes.in_call(top.f_code, top.f_lasti)
     s.cpu = _thread_cpu(monitor.ident)
-    s.ran_without_gil = probe_gil and late_cpu
+    s.ran_without_gil = late_cpu
     # Every other thread that runs the user's code: one of them may hold the GIL the loop waits for.
     s.others = _others(all_frames, monitor.ident)
     if s.idle:
@@ -152,17 +151,20 @@ _HOLD = 0.003  # s: under the 5 ms switch interval, after which the loop's threa
 def _ran_while_held(monitor):
     """Whether the loop's thread used CPU while this thread held the GIL: then it was in C code that
     had let go of the GIL (hashlib, zlib), not in Python code, which can only wait for the GIL
-    meanwhile. On a busy machine the thread may not get a core in the window: no answer then."""
+    meanwhile. On a busy machine the thread may not get a core in the window: no answer (None) then.
+    Now and then a thread waiting for the GIL is charged CPU for the whole window without running
+    any Python (seen outside the probe too), so one answer is a vote, not a verdict."""
     c0 = _thread_cpu(monitor.ident)
     if c0 is None:
-        return False
+        return None
     t0 = time.perf_counter()
     while time.perf_counter() - t0 < _HOLD:
         pass
+    # (Nothing in this window may let the GIL go, not even to read a file.)
     c1 = _thread_cpu(monitor.ident)
-    if time.perf_counter() - t0 > 1.5 * _HOLD:
-        return False  # this thread was descheduled, or gave the GIL up meanwhile
-    return c1 is not None and c1 - c0 >= _HOLD / 8
+    if c1 is None or time.perf_counter() - t0 > 1.5 * _HOLD:
+        return None  # this thread was descheduled, or gave the GIL up meanwhile
+    return c1 - c0 >= _HOLD / 8
 
 
 def look_at_thread(ident):
