@@ -54,3 +54,23 @@ print(cause((None, slow), (None, slow), (None, slow)))
   assert.deepEqual(out.split('\n'), ['python', 'native/nogil', 'python', 'native/nogil', 'python'],
     'one look charged CPU among looks that saw none is Python; most looks seeing it run, one getting the GIL at once, is a C call without the GIL; every look waiting a switch interval is Python; no answer is no evidence');
 });
+
+test('a look before the turn became a stall tells its cause only where it can: between instructions, asleep in a call since, or a full switch interval late', () => {
+  const out = python(`
+from stallscope import _causes
+class Look:
+    def __init__(self, in_call, late, cpu):
+        self.t, self.late, self.os_wait, self.in_call, self.cpu = 0.035, late, 0.0, in_call, cpu
+def cause(in_call, late, cpu_at_end, end=0.06):
+    c = _causes.early_cause(Look(in_call, late, 1.0), cpu_at_end, end)
+    return "none" if c is None else c["kind"] + ("" if "holdsGil" not in c else "/gil" if c["holdsGil"] else "/nogil")
+print(cause(False, 0.0004, 1.025))
+print(cause(True, 0.0004, 1.0002))
+print(cause(True, 0.0053, 1.025))
+print(cause(True, 0.0004, 1.025))
+print(cause(True, 0.0004, None))
+print(cause(True, 0.0004, 1.0, end=0.037))
+`);
+  assert.deepEqual(out.split('\n'), ['python', 'native/nogil', 'python', 'none', 'none', 'none'],
+    'seen between instructions is Python; at a call and without CPU since is a C call that let the GIL go; at a call on the CPU after a switch interval is Python; a quick look on the CPU, an unreadable clock or too short a span tell nothing');
+});

@@ -66,6 +66,24 @@ def classify(samples, start, end=None):
     return {"kind": "python"}
 
 
+def early_cause(look, cpu_at_end, end):
+    """The cause that the one look taken before the turn became a stall can tell, with the loop
+    thread's own CPU from that look to the turn's end: Python code seen between its own
+    instructions; or, seen at a call, asleep in it since (a C call that let the GIL go: sleep, I/O,
+    a lock); or on the CPU, having kept the watchdog waiting a whole switch interval, as only Python
+    code does. A quicker look on the CPU may be a C call computing without the GIL, or Python that
+    another thread's hand-over let in early: nothing is said then."""
+    if not look.in_call:
+        return {"kind": "python"}
+    if look.cpu is None or cpu_at_end is None or end - look.t < 0.005:
+        return None
+    if cpu_at_end - look.cpu < 0.05 * (end - look.t):
+        return {"kind": "native", "holdsGil": False}
+    if look.late - look.os_wait >= 0.8 * switch_interval():
+        return {"kind": "python"}
+    return None
+
+
 _LOADS = {"LOAD_GLOBAL", "LOAD_NAME", "LOAD_FAST", "LOAD_DEREF", "LOAD_CLOSURE", "LOAD_FAST_CHECK", "LOAD_FAST_AND_CLEAR"}
 _ATTRS = {"LOAD_ATTR", "LOAD_METHOD"}
 

@@ -120,7 +120,9 @@ class Core:
                     others = _sampling.others_at_end(monitor.ident)
                 except Exception:
                     others = None
-            wd.ended.append((monitor, now, blocked, lateness, since, others))
+            # The loop's thread's own CPU as the gap ended: what it did since a look before.
+            cpu = time.thread_time() if stalled else None
+            wd.ended.append((monitor, now, blocked, lateness, since, others, cpu))
             wd.wake.set()
 
     def lag_sample(self, sample):

@@ -38,9 +38,11 @@ class LoopMonitor:
         self.entry_code = None  # code of the frame that started the loop (its "own poll" for uvloop)
         self.poll_codes = set()
         self.stall = None  # the stall the watchdog sees open (watchdog-owned)
+        self.early = None  # (tick, look): the watchdog's early look at a long turn (watchdog-owned)
         self.gilfree = None  # (when, stack) faulthandler dumped of this thread (watchdog-owned)
         self.running = True
         self.parked = False  # no tick armed: the loop sat idle in select (pure-Python loop only)
+        self.unparked_at = None  # the tick _unpark made: the turn after idle runs since then
         self.pool = _pool.PoolWatch()
         now = _mono()
         self.last = now
@@ -117,12 +119,18 @@ class LoopMonitor:
     def _unpark(self, now):
         """select returned to a parked loop: the gap starts now (it was idle until now)."""
         self.last, self.last_idle = now, self.idle
+        self.unparked_at = now
         self.due = now + self.period
         try:
             self.handle = self.loop.call_later(self.period, self._tick)
         except Exception:
             return
         self.parked = False  # after `last`: the watchdog never sees an armed loop with a stale tick
+        # The watchdog leaves a parked loop alone: told now, it takes its early look at this turn
+        # in time, should the turn block.
+        wd = self.core.watchdog
+        if wd is not None:
+            wd.poke(now)
 
     def _gap_ended(self, now, gap, lateness):
         if self.exact:

@@ -13,6 +13,14 @@ from . import _baseline, _causes, _frames, _gcwatch, _gilfree, _handlers, _sampl
 _mono = time.monotonic
 MAX_SAMPLES = 20
 SAMPLE_EVERY = 0.02  # s between looks at an open stall
+# s before the threshold that a turn still running gets an early look: a block just over the
+# threshold has often ended by the time the stall can be told (a period later), taking its line with
+# it. The lead covers the wait for the GIL (a switch interval) and the look itself.
+EARLY_LEAD = 0.015
+# s the session's own chores (lag batches, port scans) may wait for a loop in a long turn: their file
+# and socket calls let the GIL go, and each time a loop running Python keeps it a switch interval,
+# enough to make this thread miss its look at the turn.
+CHORES_WAIT_MAX = 1.0
 
 
 class OpenStall:
@@ -26,6 +34,8 @@ class OpenStall:
         self.sent_ongoing = False
         self.victims = None
         self.starved_by = None  # the look at the thread that held the GIL, when it is told so
+        self.early = None  # the early look at this turn, if one was taken before it became a stall
+        self.cpu_at_end = None  # the loop's thread's CPU time as the stall ended
 
 
 class Watchdog:
@@ -36,6 +46,8 @@ class Watchdog:
         self.seq = 0
         self.gilfree = None  # faulthandler's timer, with a host session
         self.busy = _baseline.BusyThreads()
+        self.chores_due = 0.0
+        self.poked_at = None  # when a loop leaving select asked for a wake-up (see poke)
 
     def run(self):
         core = self.core
@@ -70,19 +82,17 @@ class Watchdog:
                 if st is None:
                     m.bases.append(_baseline.Baseline(m, others))
                     if m.parked:
-                        # Idle in select: it can be late only after select returns, which re-arms
-                        # its tick; look again within a threshold to see it armed in time.
-                        next_wake = min(next_wake, now + core.threshold_ms / 1000)
-                        continue
+                        continue  # idle in select: its return re-arms the tick and wakes this thread
                     deadline = m.last + m.period + core.threshold_ms / 1000
                     if now < deadline:
-                        next_wake = min(next_wake, deadline)
+                        next_wake = min(next_wake, deadline, self._early_look(m, late, now))
                         continue
                     last = m.last
                     self.seq += 1
                     st = OpenStall(m, self.seq, now, last)
                     if m.last != last:
                         continue  # the loop ticked meanwhile
+                    st.early = _early_for(m, last)
                     m.stall = st
                 if st.opened_at_tick != m.last:
                     continue  # its end is on its way through self.ended
@@ -91,10 +101,15 @@ class Watchdog:
                     # The first looks come quickly: two give the threads' CPU use, which tells GIL starvation.
                     st.next_sample = now + (SAMPLE_EVERY / 2 if len(st.samples) < 3 else SAMPLE_EVERY)
                 next_wake = min(next_wake, st.next_sample if len(st.samples) < MAX_SAMPLES else now + 0.25)
-            try:
-                next_wake = min(next_wake, core.periodic(now))
-            except Exception:
-                pass
+            # A loop is in a turn that may block once it missed a tick, or when it has just left
+            # select (the turn after idle is the one a timer or a request runs in).
+            in_turn = any(not m.parked and (m.stall is not None or now - m.last >= m.period or m.unparked_at == m.last) for m in monitors)
+            if now >= self.chores_due and (not in_turn or now >= self.chores_due + CHORES_WAIT_MAX):
+                try:
+                    self.chores_due = core.periodic(now)
+                except Exception:
+                    self.chores_due = now + 1.0
+            next_wake = min(next_wake, self.chores_due + (CHORES_WAIT_MAX if in_turn else 0.0))
             timeout = max(0.0005, next_wake - _mono())
             queued_before = runq.read() or 0.0
             for m in monitors:
@@ -107,6 +122,16 @@ class Watchdog:
             intended = _mono() + timeout
             self.wake.wait(timeout)
             self.wake.clear()
+            poked, self.poked_at = self.poked_at, None
+            if poked is not None and poked < intended:
+                intended = max(poked, intended - timeout)
+
+    def poke(self, now):
+        """Wake up now, for a loop that left select: the turn it starts may block. How late this
+        thread then gets the GIL counts from now, as after a timed wait: a loop that went straight
+        into a C call holding the GIL keeps it waiting, and the look must know it."""
+        self.poked_at = now
+        self.wake.set()
 
     def _gilfree_dump(self, stacks, when):
         """faulthandler dumped the stacks because this thread could not get the GIL: a loop's thread
@@ -148,9 +173,29 @@ class Watchdog:
                 blocked = max(0.0, now - last)  # so far, at most
                 self.core.stall(self._build(st, self.core.epoch(last), blocked, ongoing=True))
 
-    def _finish(self, monitor, end, blocked, lateness, since, others_at_end=None):
+    def _early_look(self, m, late, now):
+        """A look at a turn that has run a threshold less the lead, kept for the stall it may
+        become: a block just over the threshold keeps its line (and what it can tell of the cause,
+        see _causes.early_cause). Returns when it is due, or infinity once taken."""
+        last = m.last
+        if m.early is not None and m.early[0] == last:
+            return float("inf")
+        threshold = self.core.threshold_ms / 1000
+        due = last + threshold - min(EARLY_LEAD, threshold / 2)
+        if now < due:
+            return due
+        try:
+            s = _sampling.take(m, late, now)
+        except Exception:
+            s = None
+        # (Kept only if the loop has not ticked while this thread waited for the GIL.)
+        m.early = (last, s) if s is not None and not s.idle and not s.paused and m.last == last else (last, None)
+        return float("inf")
+
+    def _finish(self, monitor, end, blocked, lateness, since, others_at_end=None, cpu_at_end=None):
         """A gap ended (the tick at `end` after the one at `since`): tell the stall, if it was one.
-        `others_at_end`: the loop's thread's own look at the other threads as it ended."""
+        `others_at_end`: the loop's thread's own look at the other threads as it ended; `cpu_at_end`:
+        its CPU time then."""
         st = monitor.stall
         monitor.stall = None
         core = self.core
@@ -163,11 +208,12 @@ class Watchdog:
         if st is None:
             self.seq += 1
             st = OpenStall(monitor, self.seq, end, since)
+            st.early = _early_for(monitor, since)
         if any(s.paused for s in st.samples):
             core.pause(st.id, monitor, core.epoch(end - blocked), core.epoch(end))
             return
         looks = [s for s in st.samples if not s.paused]
-        if all(s.idle for s in looks):
+        if all(s.idle for s in looks) and (looks or st.early is None):
             # No look saw the loop's thread run anything: from what each thread used meanwhile, the
             # OS did not run it (nothing of the program's blocked it), or another thread held the GIL.
             base = next((b for b in reversed(monitor.bases) if b.t <= end - blocked), None)
@@ -181,6 +227,7 @@ class Watchdog:
                 st.starved_by = (_causes.seen_most(looks, ident) or (others_at_end or {}).get(ident)
                                  or _sampling.look_at_thread(ident) or self.busy.where.get(ident)
                                  or (ident, [], None, set(), None, None))
+        st.cpu_at_end = cpu_at_end
         core.stall(self._build(st, core.epoch(end - blocked), blocked, end=end))
         monitor.gilfree = None
 
@@ -223,11 +270,23 @@ class Watchdog:
             # No look got in before the loop moved on; faulthandler's dump saw the loop's thread in
             # the call that kept the GIL from the watchdog.
             stall["frames"], stall["culprit"], cause = _in_dumped_call(dumped_for(m, st))
-        elif on_loop:
-            best = next((s for s in on_loop if s.culprit is not None), on_loop[0])
+        elif on_loop or st.early is not None:
+            # The early look, taken before the turn became a stall, is the first look at it: a
+            # look at the stall may come only after the block, in the rest of its turn.
+            early = st.early
+            seen = ([early] if early is not None else []) + on_loop
+            best = next((s for s in seen if s.culprit is not None), seen[0])
             stall["frames"], stall["culprit"] = best.frames, best.culprit
-            scope = next((s.scope for s in on_loop if s.scope is not None), None)
-            cause = _causes.classify(on_loop, start, end)
+            scope = next((s.scope for s in seen if s.scope is not None), None)
+            if best is early:
+                # Only the looks that saw the same line tell more of what it did.
+                same = [s for s in on_loop if _same_line(s.culprit, early.culprit)]
+                if same:
+                    cause = _causes.classify([early] + same, start, end)
+                elif end is not None:
+                    cause = _causes.early_cause(early, st.cpu_at_end, end)
+            else:
+                cause = _causes.classify(seen, start, end)
             if cause is not None and cause["kind"] == "native" and best.api:
                 cause["api"] = best.api
             dumped = dumped_for(m, st)
@@ -240,7 +299,7 @@ class Watchdog:
             if scope is not None:
                 stall["handler"] = _handlers.http_handler(scope)
             else:
-                stall["handler"] = next((s.task for s in on_loop if s.task is not None), None)
+                stall["handler"] = next((s.task for s in seen if s.task is not None), None)
         if starved_by is None and stall["handler"] is None and stall["culprit"] is not None:
             # The request is not known (a dump's stack has no locals; or the loop moved on while a
             # look walked it): the route whose endpoint the culprit's function is.
@@ -278,6 +337,16 @@ def _in_dumped_call(dump):
     if api:
         cause["api"], culprit["column"] = api, column
     return frames, culprit, cause
+
+
+def _same_line(a, b):
+    return a is not None and b is not None and a["file"] == b["file"] and a["line"] == b["line"]
+
+
+def _early_for(monitor, tick):
+    """The early look at the turn that began at `tick`, if one caught it running."""
+    e = monitor.early
+    return e[1] if e is not None and e[0] == tick else None
 
 
 def dumped_for(monitor, st):
