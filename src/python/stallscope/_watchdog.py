@@ -213,13 +213,17 @@ class Watchdog:
             core.pause(st.id, monitor, core.epoch(end - blocked), core.epoch(end))
             return
         looks = [s for s in st.samples if not s.paused]
-        if all(s.idle for s in looks) and (looks or st.early is None):
+        if all(s.idle for s in looks):
             # No look saw the loop's thread run anything: from what each thread used meanwhile, the
             # OS did not run it (nothing of the program's blocked it), or another thread held the GIL.
+            # (An early look that saw it running rules out the OS, not a thread that then took the
+            # GIL: the watchdog, starved too, got no look after it.)
             base = next((b for b in reversed(monitor.bases) if b.t <= end - blocked), None)
             verdict = _baseline.explain(monitor, base, end - blocked, end, blocked)
             if verdict == "os":
-                return
+                if st.early is None:
+                    return
+                verdict = None
             if verdict is not None:
                 # The line the looks found it on most; else where it was as the stall ended, or is
                 # now; else where it was last seen busy.
