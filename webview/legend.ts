@@ -50,6 +50,13 @@ export class ChartLegend {
       thresholdMs !== undefined
         ? `A stall: the event loop was blocked ≥ ${formatDuration(thresholdMs)}.`
         : `A stall: the event loop was blocked longer than the probe's threshold (${formatDuration(DEFAULT_THRESHOLD_MS)} unless set).`;
-    this.lagWindow.textContent = lagIntervalMs ? `Lag per ${formatDuration(lagIntervalMs)}` : 'Lag';
+    // A window closes at the first beat after its interval, so each is a little longer (103 ms for
+    // 100): the caption names the interval, not one window's length.
+    this.lagWindow.textContent = lagIntervalMs ? `Lag per ~${formatDuration(twoFigures(lagIntervalMs))}` : 'Lag';
   }
+}
+
+function twoFigures(ms: number): number {
+  const step = 10 ** Math.max(0, Math.floor(Math.log10(ms)) - 1);
+  return Math.round(ms / step) * step;
 }

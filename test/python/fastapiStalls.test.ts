@@ -53,6 +53,10 @@ async function exercise(loop: 'uvloop' | 'asyncio'): Promise<Measured> {
   const bigStarts = Date.now();
   assert.equal((await get(port, '/sync/big')).status, 200);
   await new Promise((r) => setTimeout(r, 150));
+  for (let i = 0; i < 4; i++) {
+    assert.equal((await get(port, '/sync/json')).status, 200);
+    await new Promise((r) => setTimeout(r, 150));
+  }
   const gilFrom = Date.now();
   await Promise.all(Array.from({ length: 6 }, () => get(port, '/sync/cpu')));
   await new Promise((r) => setTimeout(r, 200));
@@ -99,6 +103,24 @@ function assertDefEndpoints(m: Measured, loop: string): void {
   assert.equal(ser.handler?.label, 'GET /sync/big');
   assert.equal(ser.culprit, null, `${loop}: the serializer is FastAPI's code, not the app's`);
   assert.ok(ser.frames.some((f) => /fastapi[/\\](encoders|routing)\.py$/.test(f.file)), `${loop}: FastAPI's serializer on the stack: ${JSON.stringify(ser.frames.slice(0, 5))}`);
+  // A C call holding the GIL in the threadpool (json.dumps in a `def` endpoint): the loop waits in
+  // its poll, so no look gets in; faulthandler's dump, taken without the GIL, shows the thread that
+  // holds it, on its line.
+  const syncJson = m.truths.filter((t) => t.name === 'sync-json');
+  assert.equal(syncJson.length, 4, `${loop}: four TRUTH lines for sync-json`);
+  for (const t of syncJson) {
+    // The loop counts itself blocked from when it next had something due (its heartbeat), not from
+    // when the other thread took the GIL: the stall begins up to a heartbeat period after the call.
+    const s = m.stalls
+      .filter((x) => x.startMs < t.startMs + t.durationMs && x.startMs + x.durationMs > t.startMs)
+      .sort((a, b) => b.durationMs - a.durationMs)[0];
+    assert.ok(s, `${loop}: no stall during json.dumps in a def endpoint (${JSON.stringify(t)}): ${JSON.stringify(m.stalls.map((x) => [x.startMs, x.durationMs]))}`);
+    assert.ok(s.durationMs >= 0.6 * t.durationMs, `${loop} sync-json: a ${s.durationMs} ms stall for a ${t.durationMs.toFixed(1)} ms call`);
+    assert.equal(s.cause?.kind, 'gil', `${loop} sync-json: ${JSON.stringify(s.cause)}`);
+    assert.match(s.cause?.thread?.name ?? '', /AnyIO worker thread/);
+    assert.deepEqual([s.culprit?.file, s.culprit?.line, s.culprit?.function], [FASTAPI_APP, lineOf(FASTAPI_APP, '# BLOCK:sync-json'), 'sync_json'], `${loop} sync-json`);
+    assert.equal(s.handler?.label, 'GET /sync/json');
+  }
   const gil = m.stalls.filter((s) => s.startMs >= m.gilFrom && s.cause?.kind === 'gil');
   assert.ok(gil.length >= 1, `${loop}: CPU-bound def requests starve the loop of the GIL: ${JSON.stringify(m.stalls.filter((s) => s.startMs >= m.gilFrom).map((s) => [s.durationMs, s.cause, s.culprit?.line]))}`);
   for (const s of gil) {

@@ -226,6 +226,19 @@ describe('webview: readable at half and full width, in every theme', () => {
         assert.ok(inside(legend, chart), 'the legend is inside the chart area, not scrolled away');
         assert.match(legend.text ?? '', /A stall: the event loop was blocked ≥ 50 ms\./);
         assert.match(legend.text ?? '', /under 100 ms.*100–500 ms.*500 ms or more/);
+        assert.match(legend.text ?? '', /Lag per ~\d+ ms/, 'the lag window named by its interval');
+        // Every swatch keeps a gap before its words ("▮ under 100 ms", never "▮under 100 ms").
+        const gaps = await page.evaluate(() =>
+          [...document.querySelectorAll('.legend .lg')].map((e) => {
+            const sw = e.querySelector('.sw')!.getBoundingClientRect();
+            const words = [...e.childNodes].find((n) => n.nodeType === 3)!; // a text node
+            const range = document.createRange();
+            range.selectNode(words);
+            return { text: words.textContent, gap: range.getBoundingClientRect().left - sw.right };
+          }),
+        );
+        assert.equal(gaps.length, 7);
+        for (const g of gaps) assert.ok(g.gap >= 3, `"${g.text}" starts ${g.gap.toFixed(1)} px after its swatch`);
 
         // Text contrast: WCAG AA (4.5:1, or 3:1 for large text), from the computed styles.
         const samples = await textSamples(page);

@@ -14,6 +14,8 @@ import sys
 import tempfile
 import time
 
+from . import _frames, _threads
+
 MARGIN = 0.015  # s after the watchdog's planned wake-up
 _THREAD = re.compile(rb"^(?:Current thread|Thread) (0x[0-9a-fA-F]+)")
 _FRAME = re.compile(rb'^  File "(.*)", line (\d+) in (.*)$')
@@ -81,3 +83,32 @@ class GilFreeDump:
             if m and current is not None:
                 current.append((os.fsdecode(m.group(1)), int(m.group(2)), m.group(3).decode("utf-8", "replace")))
         return stacks
+
+
+_SELECTORS = os.sep + "selectors.py"
+_BASE_EVENTS = os.sep + "base_events.py"
+# A thread whose innermost frame is one of these waits (for a lock, a queue, I/O): not the GIL's holder.
+_WAITS = {"wait", "get", "select", "poll", "acquire", "_wait_for_tstate_lock", "accept", "recv", "recv_into", "readline", "read", "sleep", "join"}
+
+
+def in_own_poll(stack, entry_code):
+    """A loop's thread dumped in its poll: the selector's select, the loop's own run, or (uvloop,
+    whose poll is C) the frame that started the loop."""
+    file, _line, function = stack[0]
+    if file.endswith(_SELECTORS):
+        return True
+    if file.endswith(_BASE_EVENTS) and function in ("_run_once", "run_forever"):
+        return True
+    return entry_code is not None and file == entry_code.co_filename and function == entry_code.co_name
+
+
+def holder(stacks, loop_ident):
+    """(ident, stack) of the one thread of the program's that a dump shows running the user's
+    code, not waiting: the thread that held the GIL. None if none or several could be."""
+    found = [
+        (ident, stack)
+        for ident, stack in stacks.items()
+        if ident != loop_ident and stack and not _threads.is_own(ident)
+        and stack[0][2] not in _WAITS and any(_frames.is_user_file(f) for f, _l, _fn in stack)
+    ]
+    return found[0] if len(found) == 1 else None

@@ -134,13 +134,19 @@ class Watchdog:
         self.wake.set()
 
     def _gilfree_dump(self, stacks, when):
-        """faulthandler dumped the stacks because this thread could not get the GIL: a loop's thread
-        late then was inside a C call holding it; keep its stack for that stall (matched by time:
-        the loop may have ticked since)."""
+        """faulthandler dumped the stacks because this thread could not get the GIL. A loop's thread
+        seen running then was inside a C call holding it; one seen in its own poll was waiting for
+        the GIL too, and the dump shows the thread that held it. Kept for that stall (matched by
+        time: the loop may have ticked since)."""
         for m in list(self.core.monitors.values()):
             stack = stacks.get(m.ident)
-            if stack:
-                m.gilfree = (when, stack)
+            if not stack:
+                continue
+            if _gilfree.in_own_poll(stack, m.entry_code):
+                holder = _gilfree.holder(stacks, m.ident)
+                m.gilfree = (when, None, holder) if holder is not None else None
+            else:
+                m.gilfree = (when, stack, None)
 
     def _look(self, st, late, now):
         m = st.monitor
@@ -255,6 +261,14 @@ class Watchdog:
         looks = [s for s in st.samples if not s.paused]
         on_loop = [s for s in looks if not s.idle]
         starved_by = st.starved_by or _causes.gil_holder(on_loop)
+        holder = dumped_holder(m, st) if not on_loop else None
+        if holder is not None:
+            # faulthandler saw the loop's thread wait in its poll while another ran: the line and
+            # thread that held the GIL, taken while it held it (a look after the stall finds the
+            # thread moved on, a line or more past the call).
+            frames, culprit = _frames.from_dump(holder[1])
+            if culprit is not None or starved_by is None:
+                starved_by = (holder[0], frames, culprit, set(), None, None)
         cause = None
         if starved_by is not None:
             ident, frames, culprit, codes, _api, _cpu = starved_by
@@ -354,6 +368,14 @@ def _early_for(monitor, tick):
 
 
 def dumped_for(monitor, st):
-    """faulthandler's dump of the loop's thread taken during this stall, if any."""
+    """faulthandler's dump of the loop's thread inside a call holding the GIL, taken during this
+    stall: (when, stack), if any."""
     d = monitor.gilfree
-    return d if d is not None and d[0] > st.opened_at_tick else None
+    return (d[0], d[1]) if d is not None and d[1] is not None and d[0] > st.opened_at_tick else None
+
+
+def dumped_holder(monitor, st):
+    """(ident, stack) of the thread that held the GIL while faulthandler saw the loop's thread wait
+    for it in its poll, during this stall, if any."""
+    d = monitor.gilfree
+    return d[2] if d is not None and d[2] is not None and d[0] > st.opened_at_tick else None

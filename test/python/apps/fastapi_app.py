@@ -81,6 +81,14 @@ def sync_big():
     return BIG
 
 
+@app.get("/sync/json")
+def sync_json():
+    # One C call holding the GIL in a threadpool thread: the loop, waiting in its poll, cannot run.
+    with truth("sync-json"):
+        text = json.dumps(ROWS[:110_000])  # BLOCK:sync-json (~90 ms: a call not much over the threshold)
+    return {"bytes": len(text)}
+
+
 @app.get("/sync/cpu")
 def sync_cpu():
     t0 = time.monotonic()
