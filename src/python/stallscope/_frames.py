@@ -117,3 +117,14 @@ def from_dump(stack):
         if culprit is None and is_user_file(file):
             culprit = fr
     return out, culprit
+
+
+SELECTORS_FILE = os.sep + "selectors.py"
+BASE_EVENTS_FILE = os.sep + "base_events.py"
+# A thread whose innermost function is one of these, outside the user's code, waits (for a lock, a
+# queue, I/O) with the GIL let go: it is not the thread that holds it.
+_WAIT_FUNCTIONS = frozenset({"wait", "get", "select", "poll", "acquire", "_wait_for_tstate_lock", "accept", "recv", "recv_into", "readline", "read"})
+
+
+def is_wait(file, function):
+    return function in _WAIT_FUNCTIONS and not is_user_file(file)

@@ -85,19 +85,13 @@ class GilFreeDump:
         return stacks
 
 
-_SELECTORS = os.sep + "selectors.py"
-_BASE_EVENTS = os.sep + "base_events.py"
-# A thread whose innermost frame is one of these waits (for a lock, a queue, I/O): not the GIL's holder.
-_WAITS = {"wait", "get", "select", "poll", "acquire", "_wait_for_tstate_lock", "accept", "recv", "recv_into", "readline", "read", "sleep", "join"}
-
-
 def in_own_poll(stack, entry_code):
     """A loop's thread dumped in its poll: the selector's select, the loop's own run, or (uvloop,
     whose poll is C) the frame that started the loop."""
     file, _line, function = stack[0]
-    if file.endswith(_SELECTORS):
+    if file.endswith(_frames.SELECTORS_FILE):
         return True
-    if file.endswith(_BASE_EVENTS) and function in ("_run_once", "run_forever"):
+    if file.endswith(_frames.BASE_EVENTS_FILE) and function in ("_run_once", "run_forever"):
         return True
     return entry_code is not None and file == entry_code.co_filename and function == entry_code.co_name
 
@@ -109,6 +103,6 @@ def holder(stacks, loop_ident):
         (ident, stack)
         for ident, stack in stacks.items()
         if ident != loop_ident and stack and not _threads.is_own(ident)
-        and stack[0][2] not in _WAITS and any(_frames.is_user_file(f) for f, _l, _fn in stack)
+        and not _frames.is_wait(stack[0][0], stack[0][2]) and any(_frames.is_user_file(f) for f, _l, _fn in stack)
     ]
     return found[0] if len(found) == 1 else None

@@ -3,15 +3,12 @@
 Runs on the watchdog's thread holding the GIL: the loop's thread is paused meanwhile, so a look
 keeps to what a stall needs and converts frames to plain data at once (no frame is kept alive).
 """
-import os
 import sys
 import time
 
 from . import _causes, _frames, _handlers, _threads
 from ._baseline import thread_cpu as _thread_cpu
 
-_SELECTORS = os.sep + "selectors.py"
-_BASE_EVENTS = os.sep + "base_events.py"
 
 
 class Sample:
@@ -33,9 +30,9 @@ def _in_own_poll(chain, entry_code):
         name = code.co_filename
         if code is entry_code:
             return True
-        if _frames.is_probe_file(name) or name.endswith(_SELECTORS):
+        if _frames.is_probe_file(name) or name.endswith(_frames.SELECTORS_FILE):
             continue
-        if name.endswith(_BASE_EVENTS):
+        if name.endswith(_frames.BASE_EVENTS_FILE):
             if code.co_name == "_run_once":
                 continue
             return code.co_name == "run_forever"
@@ -50,15 +47,12 @@ def _debugger_paused(chain):
     return False
 
 
-_WAITS = {"wait", "get", "select", "poll", "acquire", "_wait_for_tstate_lock", "accept", "recv", "recv_into", "readline", "read"}
-
-
 def _busy_user_thread(chain):
     """The innermost user frame of a thread that may be holding the GIL, else None."""
     if not chain:
         return None
     top = chain[0].f_code
-    if top.co_name in _WAITS and not _frames.is_user_file(top.co_filename):
+    if _frames.is_wait(top.co_filename, top.co_name):
         return None
     for i, f in enumerate(chain):
         if _frames.is_user_file(f.f_code.co_filename):
