@@ -146,7 +146,7 @@ export function get(port: number, p: string, timeoutMs = 30_000): Promise<{ stat
       res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0, body }));
     });
     req.on('timeout', () => req.destroy(new Error(`GET ${p} timed out`)));
-    req.on('error', reject);
+    req.on('error', (err) => reject(new Error(`GET ${p}: ${err.message}`)));
   });
 }
 

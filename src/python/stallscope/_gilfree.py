@@ -16,7 +16,12 @@ import time
 
 from . import _frames, _threads
 
-MARGIN = 0.015  # s after the watchdog's planned wake-up
+# s after the watchdog's planned wake-up. faulthandler reads every thread's frames without the GIL,
+# which is safe only while they hold still: while one C call keeps the GIL, not while threads running
+# Python pass it around (a GIL convoy of CPU-bound threads, or a machine too busy to run the watchdog,
+# delays it a few switch intervals). A dump taken then can crash the process, so the margin is far
+# beyond such delays: only a call that has held the GIL this long is dumped.
+MARGIN = 0.1
 _THREAD = re.compile(rb"^(?:Current thread|Thread) (0x[0-9a-fA-F]+)")
 _FRAME = re.compile(rb'^  File "(.*)", line (\d+) in (.*)$')
 
