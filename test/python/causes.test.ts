@@ -74,3 +74,38 @@ print(cause(True, 0.0004, 1.0, end=0.037))
   assert.deepEqual(out.split('\n'), ['python', 'native/nogil', 'python', 'none', 'none', 'none'],
     'seen between instructions is Python; at a call and without CPU since is a C call that let the GIL go; at a call on the CPU after a switch interval is Python; a quick look on the CPU, an unreadable clock or too short a span tell nothing');
 });
+
+test("the watchdog's own I/O keeps the GIL (faulthandler armed by descriptor, /proc and dump reads, the writer's wake-up): a loop thread waiting on the instruction after a C call cannot run on before the look", () => {
+  // A thread that counts while it holds the GIL: it advances only if the main thread lets the GIL go.
+  const out = python(`
+import faulthandler, os, socket, sys, tempfile, threading, time
+from stallscope import _gilio
+n = [0]
+def spin():
+    while True: n[0] += 1
+threading.Thread(target=spin, daemon=True).start()
+time.sleep(0.02)
+sys.setswitchinterval(0.05)
+def ran(fn):
+    before = n[0]
+    for _ in range(20): fn()
+    return n[0] != before
+f = tempfile.TemporaryFile(); fd = f.fileno()
+a, b = socket.socketpair(); a.setblocking(False)
+stat = os.open("/proc/self/stat", os.O_RDONLY)
+def dump_cycle():
+    faulthandler.dump_traceback_later(5, file=fd); faulthandler.cancel_dump_traceback_later()
+os.write(fd, b"Timeout (0:00:05)!")
+assert _gilio.read_all(fd) == b"Timeout (0:00:05)!"  # (and ctypes is loaded, once)
+_gilio.empty(fd)
+os.write(fd, b"x")
+assert _gilio.read_all(fd) == b"x", "written again from the start"
+def file_cycle():
+    _gilio.read_all(fd); _gilio.empty(fd)
+print(ran(dump_cycle), ran(lambda: _gilio.pread(stat, 128)), ran(file_cycle), ran(lambda: _gilio.write(a.fileno(), b"x")))
+print(ran(lambda: os.pread(stat, 128, 0)))
+`);
+  const [ours, control] = out.split('\n');
+  assert.equal(ours, 'False False False False', 'none of the watchdog\'s calls lets the spinning thread run');
+  assert.equal(control, 'True', 'os.pread does: the test can tell');
+});

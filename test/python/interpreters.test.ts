@@ -84,8 +84,13 @@ for (const loop of ['asyncio', 'uvloop'] as const) {
       const s = stallFor(stalls, t);
       assert.ok(s, `${loop}: no stall for ${JSON.stringify(t)}: ${JSON.stringify(stalls.map((x) => [x.startMs, x.durationMs]))}`);
       const kind = t.name.startsWith('spin') ? 'spin' : 'sleep';
+      if (s.culprit?.line !== lineOf(NEAR, `# BLOCK:${kind}`)) {
+        // (A look that came after the block: the cause it tells is that of the line it found.)
+        offLine.push(`${t.name}: ${s.culprit ? `${s.culprit.function}:${s.culprit.line}` : 'no look'}`);
+        if (s.culprit) assert.equal(s.culprit.file, NEAR, `${loop} ${t.name}: a line of the program's`);
+        continue;
+      }
       assert.equal(s.culprit?.function, kind === 'spin' ? 'spin' : 'block', `${loop} ${t.name} (${t.durationMs.toFixed(1)} ms)`);
-      if (s.culprit?.line !== lineOf(NEAR, `# BLOCK:${kind}`)) offLine.push(`${t.name}: line ${s.culprit?.line}`);
       // The look that keeps the line came before the threshold: what it saw may not tell the
       // cause (Python calling a function, seen at the call, looks like a C call computing); then
       // none is said rather than a wrong one.
@@ -93,9 +98,10 @@ for (const loop of ['asyncio', 'uvloop'] as const) {
       said.push(`${kind}:${s.cause ? s.cause.kind + (s.cause.kind === 'native' ? `/${s.cause.holdsGil ? 'gil' : 'nogil'}/${s.cause.api}` : '') : 'none'}`);
     }
     console.log(`${loop} near the threshold: ${said.join(' ')}${offLine.length ? ` · off the line: ${offLine.join(', ')}` : ''}`);
-    // The look comes some 20 ms before such a block ends; on a machine whose cores are all busy the
+    // The look comes some 15 ms before such a block ends; on a machine whose cores are all busy the
     // OS may run the watchdog's thread only after that, and the look then lands on the block's next
-    // line (1 block of 40 over two CI runs). More than one is the look coming too late, not the machine.
+    // line or finds the loop back in its poll (1 block of 40 over two CI runs). More than one is the
+    // look coming too late, not the machine.
     assert.ok(offLine.length <= 1, `${loop}: every block on its line: ${offLine.join(', ')}`);
     const sleeps = said.filter((x) => x.startsWith('sleep:'));
     assert.ok(sleeps.filter((x) => x === 'sleep:native/nogil/time.sleep').length >= sleeps.length - 1, `${loop}: a sleeping call is told by the thread's CPU since the look: ${said.join(' ')}`);

@@ -6,7 +6,7 @@ import os
 import threading
 import time
 
-from . import _threads
+from . import _gilio, _threads
 
 
 def thread_cpu(ident):
@@ -17,52 +17,22 @@ def thread_cpu(ident):
         return None
 
 
-def _gil_keeping_pread():
-    """pread(fd, n) -> bytes that keeps the GIL (ctypes.PyDLL), else os.pread. A read of /proc never
-    blocks, and os.pread lets the GIL go: a loop's thread running Python then takes it back for a
-    whole switch interval, so every such read would cost the watchdog 5 ms during a stall."""
-    try:
-        import ctypes
-
-        libc = ctypes.PyDLL(None, use_errno=True)
-        pread = libc.pread
-        pread.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_longlong]
-        pread.restype = ctypes.c_ssize_t
-        buf = ctypes.create_string_buffer(128)
-    except Exception:
-        return os.pread
-
-    def read(fd, n):
-        got = pread(fd, buf, min(n, 128), 0)
-        if got < 0:
-            raise OSError(ctypes.get_errno(), "pread")
-        return buf.raw[:got]
-
-    return read
-
-
-_pread = None
-
-
 class RunQueue:
     """Seconds a thread spent runnable but not running (Linux schedstat), None where unknown."""
 
     def __init__(self, native_id=None):
-        global _pread
         self.fd = None
         path = "/proc/thread-self/schedstat" if native_id is None else "/proc/self/task/%d/schedstat" % native_id
         try:
             self.fd = os.open(path, os.O_RDONLY)
         except OSError:
             self.fd = None
-        if self.fd is not None and _pread is None:
-            _pread = _gil_keeping_pread()
 
     def read(self):
         if self.fd is None:
             return None
         try:
-            return int(_pread(self.fd, 128).split()[1]) / 1e9
+            return int(_gilio.pread(self.fd, 128).split()[1]) / 1e9
         except (OSError, ValueError, IndexError):
             self.close()
             return None
@@ -92,12 +62,17 @@ class BusyThreads:
     the loop of the GIL, even once that thread has moved on. Only busy threads are looked at."""
 
     def __init__(self):
-        self.cpu = {}
+        self.cpu = None
         self.where = {}
+        self.running = False  # some thread of the program's used CPU since the last wake
 
     def update(self, others, describe):
+        self.running = False
+        # A thread started since the last wake (a threadpool's first worker) used all its CPU since.
+        before = self.cpu if self.cpu is not None else others
         for ident, c in others.items():
-            if c - self.cpu.get(ident, c) >= 0.001:
+            if c - before.get(ident, 0.0) >= 0.001:
+                self.running = True
                 seen = describe(ident)
                 if seen is not None:
                     self.where[ident] = seen
@@ -119,9 +94,10 @@ def others_cpu(skip):
     return out
 
 
-def explain(monitor, base, start, end, blocked):
+def explain(monitor, base, start, end, blocked, loops):
     """For a stall no look caught: 'os' (the loop's thread waited for a core), ('gil', ident) (another
-    thread used the CPU while the loop's thread did not), or None (nothing to say)."""
+    thread used the CPU while the loop's thread did not), or None (nothing to say). `loops`: the
+    idents of the other monitored loops' threads, which are no suspects either."""
     if base is None or base.t > start:
         return None
     cpu = thread_cpu(monitor.ident)
@@ -134,10 +110,9 @@ def explain(monitor, base, start, end, blocked):
         return "os"
     window = end - base.t
     deltas = {}
-    for ident, c0 in base.others.items():
-        c1 = thread_cpu(ident)
-        if c1 is not None:
-            deltas[ident] = c1 - c0
+    for ident, c1 in others_cpu(set(loops) | {monitor.ident}).items():
+        # A thread started since the baseline (a threadpool's first worker) used all its CPU since.
+        deltas[ident] = c1 - base.others.get(ident, 0.0)
     total = sum(deltas.values())
     if deltas and total >= 0.1 * window and cpu - base.loop_cpu <= 0.5 * total:
         busiest = max(deltas, key=deltas.get)

@@ -17,7 +17,7 @@ import linecache
 import re
 import sys
 
-_HOLDS_GIL_LATE = 0.015  # s: a GIL wait this long means the loop's thread held it in a C call
+HOLDS_GIL_LATE = 0.015  # s: a GIL wait this long means the loop's thread held it in a C call
 _names = {}
 
 
@@ -40,7 +40,7 @@ def classify(samples, start, end=None):
     # (Less the time the loop's thread itself waited for a core: a busy machine that preempts a
     # thread holding the GIL in Python code keeps the watchdog waiting too.)
     held = first.late - first.os_wait
-    if first.in_call and held >= max(_HOLDS_GIL_LATE, 3 * switch) and first.late >= 0.3 * (first.t - start):
+    if first.in_call and held >= max(HOLDS_GIL_LATE, 3 * switch) and first.late >= 0.3 * (first.t - start):
         if end is None or end - first.t < max(0.02, first.late / 2):
             return {"kind": "native", "holdsGil": True}
     # Seen between instructions of its own (a loop's back-edge, arithmetic): it was running Python.

@@ -60,49 +60,68 @@ def chain(frame, limit=200):
     return out
 
 
-def _column(frame):
-    positions = getattr(frame.f_code, "co_positions", None)  # 3.11+
-    if positions is None or frame.f_lasti < 0:
+def _column(code, lasti):
+    positions = getattr(code, "co_positions", None)  # 3.11+
+    if positions is None or lasti < 0:
         return 1
     try:
-        pos = next(itertools.islice(positions(), frame.f_lasti // 2, None), None)
+        pos = next(itertools.islice(positions(), lasti // 2, None), None)
     except Exception:
         pos = None
     col = pos[2] if pos else None
     return col + 1 if isinstance(col, int) else 1
 
 
+_abs_cache = {}
+
+
 def _path(filename):
-    if filename.startswith("<"):
+    if filename.startswith("<") or os.path.isabs(filename):
         return filename
-    return filename if os.path.isabs(filename) else os.path.abspath(filename)
+    # (abspath asks the OS for the working directory, which lets the GIL go: once per file.)
+    p = _abs_cache.get(filename)
+    if p is None:
+        p = os.path.abspath(filename)
+        if len(_abs_cache) < 10000:
+            _abs_cache[filename] = p
+    return p
 
 
-def to_frame(frame):
+def position(frame):
+    """(instruction, line) of a frame, read together: a look's own Python lets the GIL go now and
+    then, and the thread looked at may move on meanwhile (from a call's line to the next one)."""
+    lasti, line = frame.f_lasti, frame.f_lineno
+    return lasti, line or frame.f_code.co_firstlineno or 1
+
+
+def to_frame(frame, where=None):
     code = frame.f_code
-    line = frame.f_lineno or code.co_firstlineno or 1
+    lasti, line = where or position(frame)
     return {
         "file": _path(code.co_filename),
         "line": max(1, line),
-        "column": _column(frame),
+        "column": _column(code, lasti),
         "function": getattr(code, "co_qualname", code.co_name),
     }
 
 
-def describe(frames):
-    """(protocol frames, culprit frame or None, index of the culprit in `frames` or -1)."""
-    out, culprit, at = [], None, -1
+def describe(frames, positions=None):
+    """(protocol frames, culprit frame or None, index of the culprit in `frames` or -1, the
+    culprit's (instruction, line) as its protocol frame says). `positions`: each frame's, read
+    before (see position)."""
+    out, culprit, at, seen = [], None, -1, None
     for i, f in enumerate(frames):
         name = f.f_code.co_filename
         if is_probe_file(name):
             continue
+        where = positions[i] if positions is not None else position(f)
         fr = None
         if len(out) < MAX_STACK_FRAMES:
-            fr = to_frame(f)
+            fr = to_frame(f, where)
             out.append(fr)
         if culprit is None and is_user_file(name):
-            culprit, at = fr or to_frame(f), i
-    return out, culprit, at
+            culprit, at, seen = fr or to_frame(f, where), i, where
+    return out, culprit, at, seen
 
 
 def from_dump(stack):

@@ -1,7 +1,8 @@
 """The one view of a thread that needs no GIL: faulthandler's timer thread (C) dumps every thread's
-stack when it is not cancelled in time. The watchdog arms it for a moment after its own wake-up:
-if the watchdog cannot get the GIL by then (the loop's thread holds it in a C call, json.dumps, a
-regex), the dump shows the loop's thread inside that call, at its exact line, while it lasts.
+stack when it is not cancelled in time. The watchdog arms it after its own wake-up, while no other
+thread of the program's runs: if the watchdog still cannot get the GIL by then (the loop's thread
+holds it in a C call: json.dumps, a regex), the dump shows that call at its exact line while it
+lasts, where a look could only tell it once it ended, and may find the loop a line on by then.
 
 faulthandler has one such timer per process, so it is only used with a host session, never where
 pytest is loaded (its faulthandler_timeout uses the same timer), and never across a fork (cancelled
@@ -14,13 +15,13 @@ import sys
 import tempfile
 import time
 
-from . import _frames, _threads
+from . import _frames, _gilio, _threads
 
 # s after the watchdog's planned wake-up. faulthandler reads every thread's frames without the GIL,
 # which is safe only while they hold still: while one C call keeps the GIL, not while threads running
 # Python pass it around (a GIL convoy of CPU-bound threads, or a machine too busy to run the watchdog,
-# delays it a few switch intervals). A dump taken then can crash the process, so the margin is far
-# beyond such delays: only a call that has held the GIL this long is dumped.
+# delays it a few switch intervals). A dump taken then can crash the process. Hence no arming while
+# other threads run, and a margin far beyond such delays.
 MARGIN = 0.1
 _THREAD = re.compile(rb"^(?:Current thread|Thread) (0x[0-9a-fA-F]+)")
 _FRAME = re.compile(rb'^  File "(.*)", line (\d+) in (.*)$')
@@ -29,6 +30,10 @@ _FRAME = re.compile(rb'^  File "(.*)", line (\d+) in (.*)$')
 class GilFreeDump:
     def __init__(self):
         self.file = tempfile.TemporaryFile()
+        # faulthandler is given the descriptor, not the file: with a file it calls its flush(), which
+        # can let the GIL go at an arm, and a loop running Python or a C call then keeps this thread
+        # waiting (its next wake-up late, its look after a C call missed).
+        self.fd = self.file.fileno()
         self.armed = False
         self.disabled = False
         self.deadline = 0.0
@@ -43,7 +48,7 @@ class GilFreeDump:
     def arm(self, seconds):
         if self.usable():
             try:
-                faulthandler.dump_traceback_later(seconds + MARGIN, repeat=False, file=self.file, exit=False)
+                faulthandler.dump_traceback_later(seconds + MARGIN, repeat=False, file=self.fd, exit=False)
                 self.armed = True
                 self.deadline = time.monotonic() + seconds + MARGIN
             except Exception:
@@ -60,17 +65,15 @@ class GilFreeDump:
 
     def take(self):
         """{thread ident: [(file, line, function), ...] innermost first} dumped since the last take
-        (call it after cancel()). Reads the file only if the timer may have fired: file I/O lets the
-        GIL go, and a loop running Python would keep it a switch interval each time."""
+        (call it after cancel()). Reads the file only if the timer may have fired, keeping the GIL
+        (see _gilio)."""
         if not self.may_have_fired:
             return {}
         self.may_have_fired = False
         try:
-            self.file.seek(0)
-            data = self.file.read()
+            data = _gilio.read_all(self.fd)
             # Cancelled before this is read, so nothing writes meanwhile: start the file afresh.
-            self.file.seek(0)
-            self.file.truncate()
+            _gilio.empty(self.fd)
         except OSError:
             return {}
         if not data:

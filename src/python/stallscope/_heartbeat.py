@@ -66,7 +66,7 @@ class LoopMonitor:
                 t1 = mono()
                 self.idle += t1 - t0
                 if self.parked:
-                    self._unpark(t1)
+                    self._unpark(t1, t0 + timeout if timeout is not None and timeout >= 0 else None)
 
         timed_select._stallscope = True
         try:
@@ -116,8 +116,12 @@ class LoopMonitor:
         self.due = now + self.period
         self.handle = self.loop.call_later(self.period, self._tick)
 
-    def _unpark(self, now):
-        """select returned to a parked loop: the gap starts now (it was idle until now)."""
+    def _unpark(self, now, due):
+        """select returned to a parked loop: the gap starts now (it was idle until now), unless it
+        returned a stall's length after its timeout (`due`): then a timer it had due waited that
+        long, while another thread held the GIL (told like any stall no look caught)."""
+        if due is not None and (now - due) * 1000 >= self.core.threshold_ms:
+            self.core.gap_ended(self, now, now - due, now - due, due)
         self.last, self.last_idle = now, self.idle
         self.unparked_at = now
         self.due = now + self.period

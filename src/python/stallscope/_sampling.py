@@ -61,16 +61,21 @@ def _busy_user_thread(chain):
 
 
 def take(monitor, late, now, probe_gil=False):
-    late_cpu = _ran_while_held(monitor) if probe_gil else None
+    # Where the loop's thread is, read first: after a C call that kept the GIL from this thread, it
+    # waits on the instruction after that call until this thread lets go. Anything before this read
+    # that took a switch interval (the probe of the CPU below takes most of one) would let it ask for
+    # the GIL back, finish its callback, and be found in its poll.
     all_frames = sys._current_frames()
-    s = Sample()
-    s.t, s.late = now, late
     top = all_frames.get(monitor.ident)
     chain = _frames.chain(top)
+    where = [_frames.position(f) for f in chain]
+    late_cpu = _ran_while_held(monitor) if probe_gil else None
+    s = Sample()
+    s.t, s.late = now, late
     s.paused = _debugger_paused(chain)
     s.idle = not s.paused and _in_own_poll(chain, monitor.entry_code)
-    s.key = (id(top.f_code), top.f_lasti) if top is not None else None
-    s.in_call = top is not None and _causes.in_call(top.f_code, top.f_lasti)
+    s.key = (id(top.f_code), where[0][0]) if top is not None else None
+    s.in_call = top is not None and _causes.in_call(top.f_code, where[0][0])
     s.cpu = _thread_cpu(monitor.ident)
     s.ran_without_gil = late_cpu
     # Every other thread that runs the user's code: one of them may hold the GIL the loop waits for.
@@ -78,9 +83,9 @@ def take(monitor, late, now, probe_gil=False):
     if s.idle:
         s.frames, s.culprit = [], None
         return s
-    s.frames, s.culprit, at = _frames.describe(chain)
+    s.frames, s.culprit, at, seen = _frames.describe(chain, where)
     if at >= 0:
-        s.api = _api(chain[at])
+        s.api = _api(chain[at], seen)
     try:
         s.scope = _handlers.request_in(chain)
         if s.scope is None:
@@ -110,10 +115,10 @@ def _other_seen(ident, chain, cpu):
     """What a look records of a thread other than the loop's: (ident, frames, culprit, the code
     objects on its stack, the call on the culprit's line, its CPU seconds or None), or None if it
     runs no code of the user's."""
-    frames, culprit, at = _frames.describe(chain)
+    frames, culprit, at, seen = _frames.describe(chain)
     if culprit is None:
         return None
-    return (ident, frames, culprit, {x.f_code for x in chain}, _api(chain[at]), cpu)
+    return (ident, frames, culprit, {x.f_code for x in chain}, _api(chain[at], seen), cpu)
 
 
 def others_at_end(loop_ident):
@@ -122,8 +127,10 @@ def others_at_end(loop_ident):
     return _others(sys._current_frames(), loop_ident)
 
 
-def _api(frame):
-    return _causes.call_name(frame.f_code, frame.f_lasti, frame.f_lineno)
+def _api(frame, seen):
+    """The call on the culprit's line, where the look saw it (not where the thread is by now)."""
+    lasti, line = seen
+    return _causes.call_name(frame.f_code, lasti, line)
 
 
 _CO_COROUTINE = 0x80

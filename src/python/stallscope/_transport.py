@@ -14,7 +14,7 @@ import socket
 import threading
 import time
 
-from . import _threads
+from . import _gilio, _threads
 from ._websocket import Closed, WebSocket
 
 MAX_FRAME_BYTES = 1024 * 1024
@@ -37,6 +37,7 @@ class Transport:
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
+        self._wake_fd = self._wake_w.fileno()
         self._idle = threading.Event()
         self._idle.set()
         self._thread = _threads.start_daemon(self._run, "stallscope-transport")
@@ -71,7 +72,7 @@ class Transport:
 
     def _wake(self):
         try:
-            self._wake_w.send(b"x")
+            _gilio.write(self._wake_fd, b"x")  # (the watchdog sends: it must keep the GIL)
         except OSError:
             pass  # the pipe is full: the thread is awake already
 

@@ -48,6 +48,7 @@ class Watchdog:
         self.busy = _baseline.BusyThreads()
         self.chores_due = 0.0
         self.poked_at = None  # when a loop leaving select asked for a wake-up (see poke)
+        self.first_looks = {}  # {loop thread ident: (its last tick, look)} taken first in this wake
 
     def run(self):
         core = self.core
@@ -63,9 +64,23 @@ class Watchdog:
             # kept it waiting for a core (a busy machine), which says nothing about the GIL.
             queued = runq.read() or 0.0
             late = max(0.0, now - intended - max(0.0, queued - queued_before))
-            if gilfree is not None:
-                # If it fired, it fired when this thread was MARGIN late for its wake-up.
-                self._gilfree_dump(gilfree.take(), intended + _gilfree.MARGIN)
+            # Kept waiting for the GIL, by a C call that held it: the loop's thread waits on the
+            # instruction after that call only until this thread lets go of the GIL, which telling a
+            # stall that ended may do. So it is looked at first.
+            self.first_looks = {}
+            if late >= _causes.HOLDS_GIL_LATE:
+                for m in list(core.monitors.values()):
+                    if m.running and not m.parked:
+                        try:
+                            self.first_looks[m.ident] = (m.last, _sampling.take(m, late, now))
+                        except Exception:
+                            pass
+            # If the dump fired, it fired when this thread was MARGIN late for its wake-up. Reading
+            # it lets the GIL go (file I/O): read after the looks, unless a stall that ended since
+            # then (one it may belong to) is told now.
+            dumped_at = intended + _gilfree.MARGIN
+            if gilfree is not None and any(e[1] >= dumped_at for e in self.ended):
+                self._gilfree_dump(gilfree.take(), dumped_at)
             while self.ended:
                 # Taken off only once told: Watch.stop() waits for an empty queue.
                 try:
@@ -101,6 +116,8 @@ class Watchdog:
                     # The first looks come quickly: two give the threads' CPU use, which tells GIL starvation.
                     st.next_sample = now + (SAMPLE_EVERY / 2 if len(st.samples) < 3 else SAMPLE_EVERY)
                 next_wake = min(next_wake, st.next_sample if len(st.samples) < MAX_SAMPLES else now + 0.25)
+            if gilfree is not None:
+                self._gilfree_dump(gilfree.take(), dumped_at)
             # A loop is in a turn that may block once it missed a tick, or when it has just left
             # select (the turn after idle is the one a timer or a request runs in).
             in_turn = any(not m.parked and (m.stall is not None or now - m.last >= m.period or m.unparked_at == m.last) for m in monitors)
@@ -117,7 +134,9 @@ class Watchdog:
                 m.slept = (_mono(), q) if q is not None else None
             if gilfree is None and core.session is not None and core.monitors:
                 gilfree = self.gilfree = _gilfree.GilFreeDump()
-            if gilfree is not None and core.monitors:
+            if gilfree is not None and core.monitors and not self.busy.running:
+                # Not while other threads run: they may be passing the GIL around as they run Python,
+                # and a dump then can crash the program (see _gilfree.MARGIN).
                 gilfree.arm(timeout)
             intended = _mono() + timeout
             self.wake.wait(timeout)
@@ -151,7 +170,7 @@ class Watchdog:
     def _look(self, st, late, now):
         m = st.monitor
         try:
-            s = _sampling.take(m, late, now, probe_gil=len(st.samples) < 3)
+            s = self._take(m, st.opened_at_tick, late, now, probe_gil=len(st.samples) < 3)
         except Exception:
             return
         # The loop's thread's wait for a core since this thread went to sleep, in the share that
@@ -179,6 +198,14 @@ class Watchdog:
                 blocked = max(0.0, now - last)  # so far, at most
                 self.core.stall(self._build(st, self.core.epoch(last), blocked, ongoing=True))
 
+    def _take(self, m, tick, late, now, probe_gil=False):
+        """A look at the loop's thread in the turn after `tick`: the one taken first in this wake,
+        if it is of that turn, else a new one."""
+        first = self.first_looks.pop(m.ident, None)
+        if first is not None and first[0] == tick:
+            return first[1]
+        return _sampling.take(m, late, now, probe_gil=probe_gil)
+
     def _early_look(self, m, late, now):
         """A look at a turn that has run a threshold less the lead, kept for the stall it may
         become: a block just over the threshold keeps its line (and what it can tell of the cause,
@@ -191,7 +218,7 @@ class Watchdog:
         if now < due:
             return due
         try:
-            s = _sampling.take(m, late, now)
+            s = self._take(m, last, late, now)
         except Exception:
             s = None
         # (Kept only if the loop has not ticked while this thread waited for the GIL.)
@@ -225,7 +252,7 @@ class Watchdog:
             # (An early look that saw it running rules out the OS, not a thread that then took the
             # GIL: the watchdog, starved too, got no look after it.)
             base = next((b for b in reversed(monitor.bases) if b.t <= end - blocked), None)
-            verdict = _baseline.explain(monitor, base, end - blocked, end, blocked)
+            verdict = _baseline.explain(monitor, base, end - blocked, end, blocked, {m.ident for m in list(core.monitors.values())})
             if verdict == "os":
                 if st.early is None:
                     return
