@@ -109,3 +109,28 @@ print(ran(lambda: os.pread(stat, 128, 0)))
   assert.equal(ours, 'False False False False', 'none of the watchdog\'s calls lets the spinning thread run');
   assert.equal(control, 'True', 'os.pread does: the test can tell');
 });
+
+test('the call named in a cause is the one under way on its line, not a call in its arguments (3.11+: the callee starts where the call does)', () => {
+  const out = python(`
+import dis
+from stallscope import _causes
+src = '''def f(p, obj, data):
+    m = re.match(p, os.environ.get("X"))
+    t = json.dumps(obj.to_dict())
+    h = hashlib.sha256(data.encode()).hexdigest()
+    time.sleep(0.1)
+'''
+ns = {}
+exec(compile(src, "app.py", "exec"), ns)
+code = ns["f"].__code__
+calls = {}
+for ins in dis.get_instructions(code):
+    if ins.opname == "CALL":
+        calls.setdefault(ins.positions.lineno, []).append(ins.offset)
+# On each line: the outer call (re.match's arguments are evaluated before it is called), and for
+# line 4 the first call, sha256, whose own argument is data.encode().
+picks = {2: -1, 3: -1, 4: 1, 5: -1}
+print(" ".join(_causes.call_name(code, calls[ln][i], ln) for ln, i in picks.items()))
+`);
+  assert.equal(out, 're.match json.dumps hashlib.sha256 time.sleep');
+});

@@ -95,13 +95,15 @@ def call_name(code, lasti, line):
         return _names[key]
     name = None
     try:
-        chains, cur, cur_line = [], None, None
+        chains, starts, cur, cur_line, call_at = [], [], None, None, None
         for ins in dis.get_instructions(code):
             if ins.starts_line is not None and ins.starts_line is not False:
                 cur_line = ins.starts_line if isinstance(ins.starts_line, int) and not isinstance(ins.starts_line, bool) else getattr(ins, "line_number", cur_line)
             ln = getattr(ins, "line_number", None) or cur_line
             if ins.offset > lasti:
                 break
+            if ins.offset == lasti:
+                call_at = _start(ins)
             if ln != line:
                 cur = None
                 continue
@@ -109,18 +111,30 @@ def call_name(code, lasti, line):
             if base in _LOADS and isinstance(ins.argval, str):
                 cur = [ins.argval.replace("NULL + ", "")]
                 chains.append(cur)
+                starts.append(_start(ins))
             elif base in _ATTRS and cur is not None and isinstance(ins.argval, str):
                 cur.append(ins.argval.replace("NULL|self + ", ""))
             else:
                 cur = None
+        # 3.11+: the call under way spans its callee and arguments, so its callee is the chain that
+        # starts where it does (`re.match(p, os.environ.get(k))` is re.match, not the last one).
+        callee = [c for c, at in zip(chains, starts) if call_at is not None and at == call_at]
         dotted = [c for c in chains if len(c) > 1]
-        pick = dotted[-1] if dotted else (chains[0] if chains else None)
+        pick = callee[-1] if callee else dotted[-1] if dotted else (chains[0] if chains else None)
         name = ".".join(pick)[:256] if pick else None
     except Exception:
         name = None
     if len(_names) < 4096:
         _names[key] = name
     return name
+
+
+def _start(ins):
+    """(line, column) where an instruction's source starts (3.11+), else None."""
+    pos = getattr(ins, "positions", None)
+    if pos is None or pos.lineno is None or pos.col_offset is None:
+        return None
+    return (pos.lineno, pos.col_offset)
 
 
 def _starting_a_thread(sample):
