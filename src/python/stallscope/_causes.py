@@ -102,8 +102,8 @@ def call_name(code, lasti, line):
             ln = getattr(ins, "line_number", None) or cur_line
             if ins.offset > lasti:
                 break
-            if ins.offset == lasti:
-                call_at = _start(ins)
+            # (A frame inside a call shows the last cache entry of its CALL: the instruction before.)
+            call_at = _start(ins)
             if ln != line:
                 cur = None
                 continue
