@@ -97,7 +97,7 @@ def others_cpu(skip):
 def explain(monitor, base, start, end, blocked, loops):
     """For a stall no look caught: 'os' (the loop's thread waited for a core), ('gil', ident) (another
     thread used the CPU while the loop's thread did not), or None (nothing to say). `loops`: the
-    idents of the other monitored loops' threads, which are no suspects either."""
+    idents of the monitored loops' threads, which are no suspects."""
     if base is None or base.t > start:
         return None
     cpu = thread_cpu(monitor.ident)

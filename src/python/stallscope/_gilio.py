@@ -1,7 +1,8 @@
 """Reads and writes that keep the GIL, for the watchdog's thread: every call that lets it go hands
 the GIL to a loop's thread, which may then run into a C call holding it, and the watchdog waits for
-that call to end before it goes on (its next look, its next wake-up). Only for calls that never block:
-a read of /proc or of a small temporary file, a byte to a non-blocking socket. Where ctypes is missing, the os calls stand in.
+that call to end before it goes on (its next look, its next wake-up). Only for calls that never
+block: a read of /proc or of a small temporary file, a byte to a non-blocking socket. Where ctypes is
+missing, the os calls stand in.
 """
 import os
 
@@ -56,10 +57,11 @@ def write(fd, data):
 
 def read_all(fd, chunk=65536):
     """The whole of a small file, from its start."""
-    parts = []
+    parts, offset = [], 0
     while True:
-        part = pread(fd, chunk, sum(len(p) for p in parts))
+        part = pread(fd, chunk, offset)
         parts.append(part)
+        offset += len(part)
         if len(part) < chunk:
             return b"".join(parts)
 

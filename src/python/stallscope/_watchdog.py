@@ -66,7 +66,7 @@ class Watchdog:
             late = max(0.0, now - intended - max(0.0, queued - queued_before))
             # Kept waiting for the GIL, by a C call that held it: the loop's thread waits on the
             # instruction after that call only until this thread lets go of the GIL, which telling a
-            # stall that ended may do. So it is looked at first.
+            # stall that ended may do (a source file read). So it is looked at first.
             self.first_looks = {}
             if late >= _causes.HOLDS_GIL_LATE:
                 for m in list(core.monitors.values()):
@@ -75,12 +75,10 @@ class Watchdog:
                             self.first_looks[m.ident] = (m.last, _sampling.take(m, late, now))
                         except Exception:
                             pass
-            # If the dump fired, it fired when this thread was MARGIN late for its wake-up. Reading
-            # it lets the GIL go (file I/O): read after the looks, unless a stall that ended since
-            # then (one it may belong to) is told now.
-            dumped_at = intended + _gilfree.MARGIN
-            if gilfree is not None and any(e[1] >= dumped_at for e in self.ended):
-                self._gilfree_dump(gilfree.take(), dumped_at)
+            if gilfree is not None:
+                # If it fired, it fired when this thread was MARGIN late for its wake-up. (Read
+                # keeping the GIL: see _gilio.)
+                self._gilfree_dump(gilfree.take(), intended + _gilfree.MARGIN)
             while self.ended:
                 # Taken off only once told: Watch.stop() waits for an empty queue.
                 try:
@@ -116,8 +114,6 @@ class Watchdog:
                     # The first looks come quickly: two give the threads' CPU use, which tells GIL starvation.
                     st.next_sample = now + (SAMPLE_EVERY / 2 if len(st.samples) < 3 else SAMPLE_EVERY)
                 next_wake = min(next_wake, st.next_sample if len(st.samples) < MAX_SAMPLES else now + 0.25)
-            if gilfree is not None:
-                self._gilfree_dump(gilfree.take(), dumped_at)
             # A loop is in a turn that may block once it missed a tick, or when it has just left
             # select (the turn after idle is the one a timer or a request runs in).
             in_turn = any(not m.parked and (m.stall is not None or now - m.last >= m.period or m.unparked_at == m.last) for m in monitors)
