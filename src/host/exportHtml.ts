@@ -50,7 +50,9 @@ export class HtmlExport {
       void vscode.window.showErrorMessage(`Stallscope: could not export the recording to ${uri.fsPath}: ${(e as Error).message}`);
       return undefined;
     }
-    if (uri.scheme === 'file') await this.memento.update(LAST_FOLDER_KEY, path.dirname(uri.fsPath));
+    // Not awaited: the user hears of the file at once, not after the workbench stored the folder
+    // (the next dialog reads it back from the memento's copy at once all the same).
+    if (uri.scheme === 'file') void Promise.resolve(this.memento.update(LAST_FOLDER_KEY, path.dirname(uri.fsPath))).catch(() => undefined);
     this.lastMessage = `Stallscope: exported the recording to ${uri.fsPath}`;
     void vscode.window.showInformationMessage(this.lastMessage, OPEN, REVEAL).then((picked) => {
       if (picked === OPEN) void vscode.env.openExternal(uri);

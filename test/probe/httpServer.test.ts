@@ -91,8 +91,10 @@ describe('probe in an HTTP server', () => {
     errors.push(Math.abs(err));
     assert.ok(err >= -0.5 && err <= 100, `${kind}: reported ${s.durationMs} ms vs true ${t.durationMs.toFixed(2)} ms`);
     // Detected while it lasted: at the threshold after the last sign of life (a heartbeat, or for an
-    // idle loop whose heartbeat was parked, the last look that saw it idle, which may be a little earlier).
-    assert.ok(s.detectedMs !== undefined && s.detectedMs >= t.startMs && s.detectedMs <= t.startMs + 60, `${kind}: detected at +${((s.detectedMs ?? 0) - t.startMs).toFixed(1)} ms`);
+    // idle loop whose heartbeat was parked, the last look that saw it idle, which may be a little earlier),
+    // or, where the loaded machine ran the watchdog later than that, still before the block ended.
+    assert.ok(s.detectedMs !== undefined && s.detectedMs >= t.startMs && s.detectedMs <= t.startMs + Math.max(60, t.durationMs),
+      `${kind}: detected at +${((s.detectedMs ?? 0) - t.startMs).toFixed(1)} ms of a ${t.durationMs.toFixed(1)} ms block`);
     return { s, t };
   }
 
