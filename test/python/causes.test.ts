@@ -142,6 +142,37 @@ print(sorted(d.take().items())[:1] != [])
     'armed once for three wake-ups 35 ms apart, again for the fourth; again for a wake-up past the window; a timer left to run out dumps the stacks');
 });
 
+test("the ports a process listens on come from its own sockets, asked keeping the GIL (a scan never lets a loop start a C call the watchdog must wait out)", () => {
+  const out = python(`
+import socket, sys, threading, time
+from stallscope import _listening
+v4 = socket.socket(); v4.bind(("127.0.0.1", 0)); v4.listen()
+v6 = socket.socket(socket.AF_INET6); v6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0); v6.bind(("::", 0)); v6.listen()
+later = socket.socket(); later.bind(("127.0.0.1", 0))  # bound, listening only later (a --workers child)
+udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); udp.bind(("127.0.0.1", 0))
+unix = socket.socket(socket.AF_UNIX); unix.bind("\\0stallscope-test-%d" % id(unix)); unix.listen()
+want = sorted([("127.0.0.1", v4.getsockname()[1]), ("::", v6.getsockname()[1])])
+print(sorted(_listening.listening()) == want, _listening.listening())
+later.listen()
+print(_listening.listening(), sorted(_listening.listening(force=True)) == sorted(want + [("127.0.0.1", later.getsockname()[1])]))
+keep = _listening._KEEP_GIL_FDS
+_listening._KEEP_GIL_FDS = 0; _listening.forget()
+print(sorted(_listening.listening()) == sorted(want + [("127.0.0.1", later.getsockname()[1])]))
+_listening._KEEP_GIL_FDS = keep
+n = [0]
+def spin():
+    while True: n[0] += 1
+threading.Thread(target=spin, daemon=True).start()
+time.sleep(0.02)
+sys.setswitchinterval(0.05)
+before = n[0]
+for _ in range(20): _listening.listening(force=True)
+print(n[0] == before)
+`);
+  assert.deepEqual(out.split('\n'), ['True None', 'None True', 'True', 'True'],
+    'TCP listeners on IPv4 and dual-stack IPv6, not UDP, a unix socket or a socket only bound; nothing new is None; a socket that listens later is found when asked again (force); the same with the os calls past the descriptor cap; the scan lets no other thread run');
+});
+
 test('the call named in a cause is the one under way on its line, not a call in its arguments (3.11+: the callee starts where the call does)', () => {
   const out = python(`
 import dis
