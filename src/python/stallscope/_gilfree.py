@@ -23,12 +23,6 @@ from . import _frames, _gilio, _threads
 # delays it a few switch intervals). A dump taken then can crash the process. Hence no arming while
 # other threads run, and a margin far beyond such delays.
 MARGIN = 0.1
-# s past MARGIN a timer may be left to fire: each arm starts a thread (and cancelling one joins it),
-# so a timer still due within MARGIN..MARGIN+SLACK of the next planned wake-up is kept, not re-armed.
-SLACK = 0.075
-# s before its timer is due that a wake-up cancels it, so it never fires while this thread runs
-# Python (a wake with a stall, chores or a late start cancels it at once).
-GUARD = 0.05
 _THREAD = re.compile(rb"^(?:Current thread|Thread) (0x[0-9a-fA-F]+)")
 _FRAME = re.compile(rb'^  File "(.*)", line (\d+) in (.*)$')
 
@@ -52,20 +46,13 @@ class GilFreeDump:
         return True
 
     def arm(self, seconds):
-        """Fires unless cancelled within MARGIN..MARGIN+SLACK of `seconds` from now (the watchdog's
-        planned wake-up): a timer already armed for that window is kept."""
-        if not self.usable():
-            return
-        due = time.monotonic() + seconds + MARGIN
-        if self.armed and due <= self.deadline <= due + SLACK:
-            return
-        self.cancel()
-        try:
-            faulthandler.dump_traceback_later(seconds + MARGIN + SLACK, repeat=False, file=self.fd, exit=False)
-            self.armed = True
-            self.deadline = due + SLACK
-        except Exception:
-            self.disabled = True
+        if self.usable():
+            try:
+                faulthandler.dump_traceback_later(seconds + MARGIN, repeat=False, file=self.fd, exit=False)
+                self.armed = True
+                self.deadline = time.monotonic() + seconds + MARGIN
+            except Exception:
+                self.disabled = True
 
     def cancel(self):
         if self.armed:
