@@ -21,8 +21,9 @@ from . import _frames, _gilio, _threads
 # which is safe only while they hold still: while one C call keeps the GIL, not while threads running
 # Python pass it around (a GIL convoy of CPU-bound threads, or a machine too busy to run the watchdog,
 # delays it a few switch intervals). A dump taken then can crash the process. Hence no arming while
-# other threads run, and a margin far beyond such delays.
-MARGIN = 0.1
+# other threads run, and a margin far beyond such delays. A call shorter than the margin is still told
+# on its line: the watchdog waits for the GIL and looks before the loop's thread moves past it.
+MARGIN = 0.25
 _THREAD = re.compile(rb"^(?:Current thread|Thread) (0x[0-9a-fA-F]+)")
 _FRAME = re.compile(rb'^  File "(.*)", line (\d+) in (.*)$')
 
