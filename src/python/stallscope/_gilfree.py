@@ -24,6 +24,12 @@ from . import _frames, _gilio, _threads
 # other threads run, and a margin far beyond such delays. A call shorter than the margin is still told
 # on its line: the watchdog waits for the GIL and looks before the loop's thread moves past it.
 MARGIN = 0.25
+# s past MARGIN a timer may be left to fire: each arm starts a thread (and cancelling one joins it),
+# so a timer still due within MARGIN..MARGIN+SLACK of the next planned wake-up is kept, not re-armed.
+SLACK = 0.15
+# s before its timer is due that a wake-up cancels it, so it never fires while this thread runs
+# Python (a wake with a stall, chores or a late start cancels it at once).
+GUARD = 0.05
 _THREAD = re.compile(rb"^(?:Current thread|Thread) (0x[0-9a-fA-F]+)")
 _FRAME = re.compile(rb'^  File "(.*)", line (\d+) in (.*)$')
 
@@ -47,13 +53,20 @@ class GilFreeDump:
         return True
 
     def arm(self, seconds):
-        if self.usable():
-            try:
-                faulthandler.dump_traceback_later(seconds + MARGIN, repeat=False, file=self.fd, exit=False)
-                self.armed = True
-                self.deadline = time.monotonic() + seconds + MARGIN
-            except Exception:
-                self.disabled = True
+        """Fires unless cancelled within MARGIN..MARGIN+SLACK of `seconds` from now (the watchdog's
+        planned wake-up): a timer already armed for that window is kept."""
+        if not self.usable():
+            return
+        due = time.monotonic() + seconds + MARGIN
+        if self.armed and due <= self.deadline <= due + SLACK:
+            return
+        self.cancel()
+        try:
+            faulthandler.dump_traceback_later(seconds + MARGIN + SLACK, repeat=False, file=self.fd, exit=False)
+            self.armed = True
+            self.deadline = due + SLACK
+        except Exception:
+            self.disabled = True
 
     def cancel(self):
         if self.armed:

@@ -56,10 +56,14 @@ class Watchdog:
         runq = _baseline.RunQueue()
         queued_before = runq.read() or 0.0
         while not core.stopped:
-            gilfree = self.gilfree
-            if gilfree is not None:
-                gilfree.cancel()
             now = _mono()
+            gilfree = self.gilfree
+            if gilfree is not None and gilfree.armed and (
+                    gilfree.deadline - now < _gilfree.GUARD or self.ended or now >= self.chores_due
+                    or any(m.stall is not None for m in list(core.monitors.values()))):
+                # A wake-up with more than the usual to do, or late: the timer must not fire while
+                # this thread runs Python. (Else it stays armed: see _gilfree.SLACK.)
+                gilfree.cancel()
             # How late this thread got the GIL after its wait: the lateness less the time the OS
             # kept it waiting for a core (a busy machine), which says nothing about the GIL.
             queued = runq.read() or 0.0
@@ -75,10 +79,9 @@ class Watchdog:
                             self.first_looks[m.ident] = (m.last, _sampling.take(m, late, now))
                         except Exception:
                             pass
-            if gilfree is not None:
-                # If it fired, it fired when this thread was MARGIN late for its wake-up. (Read
-                # keeping the GIL: see _gilio.)
-                self._gilfree_dump(gilfree.take(), intended + _gilfree.MARGIN)
+            if gilfree is not None and not gilfree.armed:
+                # If it fired, it fired at its deadline. (Read keeping the GIL: see _gilio.)
+                self._gilfree_dump(gilfree.take(), gilfree.deadline)
             while self.ended:
                 # Taken off only once told: Watch.stop() waits for an empty queue.
                 try:
@@ -130,10 +133,13 @@ class Watchdog:
                 m.slept = (_mono(), q) if q is not None else None
             if gilfree is None and core.session is not None and core.monitors:
                 gilfree = self.gilfree = _gilfree.GilFreeDump()
-            if gilfree is not None and core.monitors and not self.busy.running:
-                # Not while other threads run: they may be passing the GIL around as they run Python,
-                # and a dump then can crash the program (see _gilfree.MARGIN).
-                gilfree.arm(timeout)
+            if gilfree is not None:
+                if core.monitors and not self.busy.running:
+                    gilfree.arm(timeout)
+                else:
+                    # Not while other threads run: they may be passing the GIL around as they run
+                    # Python, and a dump then can crash the program (see _gilfree.MARGIN).
+                    gilfree.cancel()
             intended = _mono() + timeout
             self.wake.wait(timeout)
             self.wake.clear()
