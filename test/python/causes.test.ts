@@ -110,6 +110,41 @@ print(ran(lambda: os.pread(stat, 128, 0)))
   assert.equal(control, 'True', 'os.pread does: the test can tell');
 });
 
+test("faulthandler's timer is kept across wake-ups while it still falls due MARGIN..MARGIN+SLACK after the planned one, re-armed once it would not, and still fires", () => {
+  const out = python(`
+import faulthandler, time
+from stallscope import _gilfree
+starts = []
+real = faulthandler.dump_traceback_later
+def counted(*a, **k):
+    starts.append(a[0]); return real(*a, **k)
+faulthandler.dump_traceback_later = counted
+class Clock:  # the module's clock, stepped by hand: wake-ups exactly 35 ms apart
+    now = 1000.0
+    def monotonic(self): return self.now
+clock = _gilfree.time = Clock()
+d = _gilfree.GilFreeDump()
+inside = True
+for _ in range(20):
+    d.arm(0.035)
+    due = clock.now + 0.035 + _gilfree.MARGIN
+    inside = inside and due <= d.deadline <= due + _gilfree.SLACK + 1e-9
+    clock.now += 0.035
+print(inside, 2 <= len(starts) <= 10)
+n = len(starts)
+d.arm(0.9)  # a wake-up past the window: the timer would fire before the watchdog is MARGIN late
+print(len(starts) == n + 1, d.deadline >= clock.now + 0.9 + _gilfree.MARGIN)
+d.cancel()
+_gilfree.time = time
+d.arm(0.0)
+time.sleep(_gilfree.MARGIN + _gilfree.SLACK + 0.1)
+d.cancel()
+print(d.take() != {})
+`);
+  assert.deepEqual(out.split('\n'), ['True True', 'True True', 'True'],
+    'every timer falls due in its window after the planned wake-up, and 20 wake-ups 35 ms apart start 2 to 10 of them, not 20; a later wake-up re-arms; a timer left to run out dumps the stacks');
+});
+
 test("the ports a process listens on come from its own sockets, asked keeping the GIL (a scan never lets a loop start a C call the watchdog must wait out)", () => {
   const out = python(`
 import socket, sys, threading, time
