@@ -159,6 +159,25 @@ export function splitPath(file: string): SplitPath {
   return { base, dir, fullDir };
 }
 
+/** `fastapi/encoders.py` from `…/site-packages/fastapi/encoders.py`: a dependency's file as its package names it; undefined outside one. */
+export function dependencyPath(file: string): string | undefined {
+  const m = /[\\/](?:node_modules|site-packages|dist-packages)[\\/](?!.*[\\/](?:node_modules|site-packages|dist-packages)[\\/])(.+)$/.exec(file);
+  return m ? m[1].replace(/\\/g, '/') : undefined;
+}
+
+/**
+ * The frame that says most about a stall with none of the user's: the innermost one in a dependency (the
+ * library code the user called: `fastapi/encoders.py` rather than the standard library's `dataclasses.py`
+ * it was in), else the innermost one.
+ */
+export function outsideFrame(frames: readonly Frame[]): { frame: Frame; dependency?: string } | undefined {
+  for (const f of frames) {
+    const dependency = dependencyPath(f.file);
+    if (dependency) return { frame: f, dependency };
+  }
+  return frames.length ? { frame: frames[0] } : undefined;
+}
+
 /** `report.js:42` */
 export function frameLocation(frame: Frame): string {
   return `${splitPath(frame.file).base}:${frame.line}`;

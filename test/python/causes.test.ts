@@ -176,6 +176,36 @@ print(n[0] == before)
     'TCP listeners on IPv4 and dual-stack IPv6, not UDP, a unix socket or a socket only bound; nothing new is None; a socket that listens later is found when asked again (force); the same with the os calls past the descriptor cap; the scan lets no other thread run');
 });
 
+test("a turn that runs one request's block and then another's is told on the first's line with its own request, not the second's", () => {
+  const out = python(`
+from stallscope import _sampling, _watchdog
+class Core:
+    pid = 1
+    def epoch(self, t): return t * 1000
+class Monitor:
+    thread = {"id": 0}; gilfree = None; ident = 1; loop = None; core = Core()
+def look(t, cpu, line, scope, in_call):
+    s = _sampling.Sample()
+    s.t, s.late, s.cpu, s.idle, s.paused, s.in_call, s.os_wait = t, 0.0005, cpu, False, False, in_call, 0.0
+    s.frames = [{"file": "/app/app.py", "line": line, "function": "f%d" % line}] if line else [{"file": "/venv/site-packages/fastapi/encoders.py", "line": 9, "function": "jsonable_encoder"}]
+    s.culprit = s.frames[0] if line else None
+    s.scope, s.task, s.api, s.others = scope, None, "time.sleep" if in_call else None, {}
+    return s
+orders = {"type": "http", "method": "GET", "path": "/orders/7", "route": "/orders/{order_id}"}
+export = {"type": "http", "method": "GET", "path": "/export", "route": "/export"}
+wd = _watchdog.Watchdog(Core())
+st = _watchdog.OpenStall(Monitor(), 1, 0.05, 0.0)
+st.early = look(0.035, 1.000, 19, None, True)  # asleep in time.sleep on line 19; its request not found
+# Still asleep at the next look (1 ms of CPU in 25), then the next request's serialization on the CPU.
+st.samples = [look(0.06, 1.001, 0, export, False), look(0.08, 1.021, 0, export, False)]
+st.cpu_at_end = 1.041
+s = wd._build(st, 0.0, 0.1, end=0.1)
+print(s["culprit"]["line"], s["handler"], s.get("cause"))
+`);
+  assert.deepEqual(out.split('\n'), ['19 None {\'kind\': \'native\', \'holdsGil\': False, \'api\': \'time.sleep\'}'],
+    'line 19, not labelled GET /export (the second request), and the sleep told from the span up to the next look, not from the serialization\'s CPU after it');
+});
+
 test('the call named in a cause is the one under way on its line, not a call in its arguments (3.11+: the callee starts where the call does)', () => {
   const out = python(`
 import dis

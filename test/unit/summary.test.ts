@@ -66,6 +66,18 @@ test('culprits are ranked by total blocked time with file:line, function, handle
   assert.equal(col(lines[3]), col(lines[7]));
 });
 
+test('a stall with no frame of the user\'s names the innermost dependency frame, as its package names the file', () => {
+  const frames = [
+    frame({ file: '/usr/lib/python3.11/dataclasses.py', line: 1256, function: 'is_dataclass' }),
+    frame({ file: '/app/.venv/lib/python3.11/site-packages/fastapi/encoders.py', line: 220, function: 'jsonable_encoder' }),
+    frame({ file: '/app/.venv/lib/python3.11/site-packages/fastapi/routing.py', line: 150, function: 'serialize_response' }),
+  ];
+  const nested = [frame({ file: '/app/node_modules/a/node_modules/@scope/b/lib/x.js', line: 9, function: 'walk' })];
+  const text = (f: typeof frames) => formatSummary(report([stall({ id: 'a', culprit: null, frames: f, durationMs: 90 })]), base);
+  assert.match(text(frames), /\(no frame in your code; in a dependency: fastapi\/encoders\.py:220 jsonable_encoder\)/);
+  assert.match(text(nested), /\(no frame in your code; in a dependency: @scope\/b\/lib\/x\.js:9 walk\)/);
+});
+
 test('more culprits than the top N are folded into one line', () => {
   const stalls = Array.from({ length: 8 }, (_, i) => stall({ id: String(i), culprit: frame({ line: i + 1 }), durationMs: 100 + i }));
   const text = formatSummary(report(stalls), { ...base, top: 5 });

@@ -324,12 +324,19 @@ class Watchdog:
             seen = ([early] if early is not None else []) + on_loop
             best = next((s for s in seen if s.culprit is not None), seen[0])
             stall["frames"], stall["culprit"] = best.frames, best.culprit
-            scope = next((s.scope for s in seen if s.scope is not None), None)
+            # The request and task come from the looks that saw the culprit's line: a turn can run one
+            # request's block and then another's (a sleep, then a big response's serialization), and a
+            # label from the second on the first's line would be wrong twice.
+            labelled = seen if best.culprit is None else [s for s in seen if s is best or _same_line(s.culprit, best.culprit)]
+            scope = next((s.scope for s in labelled if s.scope is not None), None)
             if best is early:
                 # Only the looks that saw the same line tell more of what it did.
                 same = [s for s in on_loop if _same_line(s.culprit, early.culprit)]
                 if same:
                     cause = _causes.classify([early] + same, start, end)
+                elif on_loop:
+                    # The turn went on to other work: only the span up to the next look is the early line's.
+                    cause = _causes.early_cause(early, on_loop[0].cpu, on_loop[0].t)
                 elif end is not None:
                     cause = _causes.early_cause(early, st.cpu_at_end, end)
             else:
@@ -346,7 +353,7 @@ class Watchdog:
             if scope is not None:
                 stall["handler"] = _handlers.http_handler(scope)
             else:
-                stall["handler"] = next((s.task for s in seen if s.task is not None), None)
+                stall["handler"] = next((s.task for s in labelled if s.task is not None), None)
         if starved_by is None and stall["handler"] is None and stall["culprit"] is not None:
             # The request is not known (a dump's stack has no locals; or the loop moved on while a
             # look walked it): the route whose endpoint the culprit's function is.
