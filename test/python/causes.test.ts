@@ -206,6 +206,28 @@ print(s["culprit"]["line"], s["handler"], s.get("cause"))
     'line 19, not labelled GET /export (the second request), and the sleep told from the span up to the next look, not from the serialization\'s CPU after it');
 });
 
+test("the look taken on waking late is kept for its turn's stall when that stall is told only at a later wake-up", () => {
+  const out = python(`
+from stallscope import _sampling, _watchdog
+told = []
+class Core:
+    pid = 1; threshold_ms = 50; monitors = {}
+    def epoch(self, t): return t * 1000
+    def stall(self, s, force=False): told.append(s)
+class Monitor:
+    thread = {"id": 0}; gilfree = None; ident = 7; loop = None; core = Core(); stall = None; early = None; exact = True; bases = ()
+look = _sampling.Sample()
+look.t, look.late, look.cpu, look.idle, look.paused, look.in_call, look.os_wait = 0.11, 0.07, 1.0, False, False, False, 0.0
+look.frames = [{"file": "/app/app.py", "line": 13, "function": "regex"}]
+look.culprit, look.scope, look.task, look.api, look.others = look.frames[0], None, None, None, {}
+wd = _watchdog.Watchdog(Core())
+wd.first_looks[7] = (0.0, look)   # taken of the turn after the tick at 0.0; that wake told an earlier stall
+wd._finish(Monitor(), 0.111, 0.11, 0.1, 0.0)   # the turn's end, told at the next wake-up
+print(told[0]["culprit"]["line"] if told and told[0]["culprit"] else None, wd.first_looks)
+`);
+  assert.equal(out, '13 {}', 'the stall is told on the line the look saw, and the look is used once');
+});
+
 test('the call named in a cause is the one under way on its line, not a call in its arguments (3.11+: the callee starts where the call does)', () => {
   const out = python(`
 import dis

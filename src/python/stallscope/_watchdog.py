@@ -48,7 +48,7 @@ class Watchdog:
         self.busy = _baseline.BusyThreads()
         self.chores_due = 0.0
         self.poked_at = None  # when a loop leaving select asked for a wake-up (see poke)
-        self.first_looks = {}  # {loop thread ident: (its last tick, look)} taken first in this wake
+        self.first_looks = {}  # {loop thread ident: (its last tick, look)} taken first in a late wake
 
     def run(self):
         core = self.core
@@ -71,7 +71,8 @@ class Watchdog:
             # Kept waiting for the GIL, by a C call that held it: the loop's thread waits on the
             # instruction after that call only until this thread lets go of the GIL, which telling a
             # stall that ended may do (a source file read). So it is looked at first.
-            self.first_looks = {}
+            # (A look is kept until its turn's stall is told: the loop's thread tells the end of that
+            # turn only once it runs again, which may be after this thread's next wake-up.)
             if late >= _causes.HOLDS_GIL_LATE:
                 for m in list(core.monitors.values()):
                     if m.running and not m.parked:
@@ -201,10 +202,11 @@ class Watchdog:
                 self.core.stall(self._build(st, self.core.epoch(last), blocked, ongoing=True))
 
     def _take(self, m, tick, late, now, probe_gil=False):
-        """A look at the loop's thread in the turn after `tick`: the one taken first in this wake,
+        """A look at the loop's thread in the turn after `tick`: the one taken first on a late wake,
         if it is of that turn, else a new one."""
-        first = self.first_looks.pop(m.ident, None)
+        first = self.first_looks.get(m.ident)
         if first is not None and first[0] == tick:
+            del self.first_looks[m.ident]
             return first[1]
         return _sampling.take(m, late, now, probe_gil=probe_gil)
 
@@ -244,6 +246,12 @@ class Watchdog:
             self.seq += 1
             st = OpenStall(monitor, self.seq, end, since)
             st.early = _early_for(monitor, since)
+        first = self.first_looks.get(monitor.ident)
+        if first is not None and first[0] == since and st.opened_at_tick == since:
+            # The look this thread took first on waking late, at this turn, that no open stall took: the
+            # loop ticked while this thread told the stall before (its end came in the same wake).
+            del self.first_looks[monitor.ident]
+            st.samples.insert(0, first[1])
         if any(s.paused for s in st.samples):
             core.pause(st.id, monitor, core.epoch(end - blocked), core.epoch(end))
             return
