@@ -8,7 +8,7 @@ import { endpointName } from '../core/check/endpoint';
 import { endpointNotes } from '../core/check/endpointNotes';
 import { canaryInflated, type EndpointResult } from '../core/check/verdict';
 import type { CheckResult } from '../core/check/runCheck';
-import { causeText, noCulpritText, victimsPhrase } from '../shared/phrases';
+import { causeText, dependencyText, noCulpritText, victimsPhrase } from '../shared/phrases';
 import { displayPath, formatDuration, plural } from './format';
 import { plain, visibleLength, type Style } from './style';
 
@@ -84,7 +84,8 @@ function row(e: EndpointResult, r: CheckResult, o: CheckSummaryOptions, st: Styl
   const top = e.culprits[0];
   const worst = e.stalls[0];
   // No line in the user's code: say what the longest stall was instead (its cause), not a bare blank.
-  const unknown = worst ? `(${noCulpritText(worst)}${worst.cause ? `: ${causeText(worst.cause)}` : ''})` : '';
+  const within = worst && dependencyText(worst.frames);
+  const unknown = worst ? `(${noCulpritText(worst)}${worst.cause ? `: ${causeText(worst.cause)}` : ''}${within ? `; ${within}` : ''})` : '';
   const culprit = top ? `${st.cyan(`${displayPath(top.file, o.cwd)}:${top.line}`)}${top.function ? ` ${top.function}` : ''}` : blocking ? st.dim(unknown) : none;
   // The route its stalls were handled by, beside the path it was called at: `GET /api/users/42 (/api/users/:id)`.
   const route = e.route && e.route !== requestPath(e.endpoint.path) ? st.dim(` (${e.route})`) : '';

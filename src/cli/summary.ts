@@ -3,7 +3,7 @@
  * Pure: takes the report and returns text, so it is unit-tested without processes.
  */
 import { groupByCulprit, type CulpritGroup } from '../core/culprits';
-import { backToBackPhrase, causeText, handlerText, outsideFrame, PROBE_REACH, victimsPhrase } from '../shared/phrases';
+import { backToBackPhrase, causeText, dependencyText, functionName, handlerText, PROBE_REACH, victimsPhrase } from '../shared/phrases';
 import type { Stall } from '../shared/protocol/model';
 import type { Report } from '../shared/protocol/report';
 import { displayPath, formatDuration, plural } from './format';
@@ -118,11 +118,10 @@ function culpritText(g: CulpritGroup, members: Stall[], cwd: string, st: Style):
     return `${st.cyan(`${displayPath(g.culprit.file, cwd)}:${g.culprit.line}`)}${fn}`;
   }
   // No user frame: say where it was instead of a bare "(unknown)": in which library, else on top of the stack.
-  const seen = outsideFrame(members.find((s) => s.frames.length > 0)?.frames ?? []);
-  if (!seen) return st.dim('(no stack captured: outside your code)');
-  const { frame, dependency } = seen;
-  const at = `${dependency ?? displayPath(frame.file, cwd)}:${frame.line} ${frame.function || '(anonymous)'}`;
-  return `${st.dim(dependency ? '(no frame in your code; in a dependency:' : '(no frame in your code; top of stack:')} ${at}${st.dim(')')}`;
+  const frames = members.find((s) => s.frames.length > 0)?.frames ?? [];
+  if (!frames.length) return st.dim('(no stack captured: outside your code)');
+  const where = dependencyText(frames) ?? `top of stack: ${displayPath(frames[0].file, cwd)}:${frames[0].line} ${functionName(frames[0])}`;
+  return `${st.dim('(no frame in your code;')} ${where}${st.dim(')')}`;
 }
 
 function detailText(g: CulpritGroup, members: Stall[], st: Style, showPid: boolean): string {

@@ -170,12 +170,18 @@ export function dependencyPath(file: string): string | undefined {
  * library code the user called: `fastapi/encoders.py` rather than the standard library's `dataclasses.py`
  * it was in), else the innermost one.
  */
-export function outsideFrame(frames: readonly Frame[]): { frame: Frame; dependency?: string } | undefined {
+function outsideFrame(frames: readonly Frame[]): { frame: Frame; dependency?: string } | undefined {
   for (const f of frames) {
     const dependency = dependencyPath(f.file);
     if (dependency) return { frame: f, dependency };
   }
   return frames.length ? { frame: frames[0] } : undefined;
+}
+
+/** `in a dependency: fastapi/encoders.py:259 jsonable_encoder`, for a stall with none of the user's frames; undefined without one. */
+export function dependencyText(frames: readonly Frame[]): string | undefined {
+  const seen = outsideFrame(frames);
+  return seen?.dependency ? `in a dependency: ${seen.dependency}:${seen.frame.line} ${functionName(seen.frame)}` : undefined;
 }
 
 /** `report.js:42` */

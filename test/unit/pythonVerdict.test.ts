@@ -91,7 +91,7 @@ test("a def endpoint whose response's serialization stalls the loop: blocking, w
   assert.equal(r.verdict, 'blocking');
   assert.equal(r.stalls[0].frames, frames, "the serializer's stack is the stall's own");
   assert.match(r.findings![0], /^the response's serialization of \/items\/\{item_id\} on the event loop: FastAPI builds the response on the loop even for a `def` endpoint \(1 stall, max 240 ms\)/);
-  assert.match(table(r), /\(no frame in your code: Python on the CPU\)/);
+  assert.match(table(r), /\(no frame in your code: Python on the CPU; in a dependency: starlette\/responses\.py:181 JSONResponse\.render\)/);
   // The endpoint calling jsonable_encoder itself, from an async def: its own work, not FastAPI's response.
   const own = pyStall({ culprit: asyncSleep, frames: [py(`${SITE}/fastapi/encoders.py`, 200, 'jsonable_encoder'), asyncSleep], cause: { kind: 'python' } });
   assert.equal(classifyPythonStall(own), 'async-sync-work');
