@@ -160,28 +160,22 @@ export function splitPath(file: string): SplitPath {
 }
 
 /** `fastapi/encoders.py` from `…/site-packages/fastapi/encoders.py`: a dependency's file as its package names it; undefined outside one. */
-export function dependencyPath(file: string): string | undefined {
+function dependencyPath(file: string): string | undefined {
   const m = /[\\/](?:node_modules|site-packages|dist-packages)[\\/](?!.*[\\/](?:node_modules|site-packages|dist-packages)[\\/])(.+)$/.exec(file);
   return m ? m[1].replace(/\\/g, '/') : undefined;
 }
 
 /**
- * The frame that says most about a stall with none of the user's: the innermost one in a dependency (the
- * library code the user called: `fastapi/encoders.py` rather than the standard library's `dataclasses.py`
- * it was in), else the innermost one.
+ * `in a dependency: fastapi/encoders.py:259 jsonable_encoder`, for a stall with none of the user's frames: its
+ * innermost frame in a dependency (the library code the user called, rather than the standard library's
+ * `dataclasses.py` it was in); undefined without one.
  */
-function outsideFrame(frames: readonly Frame[]): { frame: Frame; dependency?: string } | undefined {
+export function dependencyText(frames: readonly Frame[]): string | undefined {
   for (const f of frames) {
     const dependency = dependencyPath(f.file);
-    if (dependency) return { frame: f, dependency };
+    if (dependency) return `in a dependency: ${dependency}:${f.line} ${functionName(f)}`;
   }
-  return frames.length ? { frame: frames[0] } : undefined;
-}
-
-/** `in a dependency: fastapi/encoders.py:259 jsonable_encoder`, for a stall with none of the user's frames; undefined without one. */
-export function dependencyText(frames: readonly Frame[]): string | undefined {
-  const seen = outsideFrame(frames);
-  return seen?.dependency ? `in a dependency: ${seen.dependency}:${seen.frame.line} ${functionName(seen.frame)}` : undefined;
+  return undefined;
 }
 
 /** `report.js:42` */

@@ -16,6 +16,21 @@ function python(code: string): string {
 
 before(() => ensurePythonTools());
 
+/** Python for a thread that counts while it holds the GIL: `ran(fn)` says whether 20 calls let it in. */
+const SPINNER = `
+import sys, threading, time
+n = [0]
+def spin():
+    while True: n[0] += 1
+threading.Thread(target=spin, daemon=True).start()
+time.sleep(0.02)
+sys.setswitchinterval(0.05)
+def ran(fn):
+    before = n[0]
+    for _ in range(20): fn()
+    return n[0] != before
+`;
+
 test('a thread that starved the loop is blamed on the line most looks found it on, not the one it ended on', () => {
   const out = python(`
 from stallscope import _causes
@@ -76,20 +91,10 @@ print(cause(True, 0.0004, 1.0, end=0.037))
 });
 
 test("the watchdog's own I/O keeps the GIL (faulthandler armed by descriptor, /proc and dump reads, the writer's wake-up): a loop thread waiting on the instruction after a C call cannot run on before the look", () => {
-  // A thread that counts while it holds the GIL: it advances only if the main thread lets the GIL go.
   const out = python(`
-import faulthandler, os, socket, sys, tempfile, threading, time
+import faulthandler, os, socket, tempfile
 from stallscope import _gilio
-n = [0]
-def spin():
-    while True: n[0] += 1
-threading.Thread(target=spin, daemon=True).start()
-time.sleep(0.02)
-sys.setswitchinterval(0.05)
-def ran(fn):
-    before = n[0]
-    for _ in range(20): fn()
-    return n[0] != before
+${SPINNER}
 f = tempfile.TemporaryFile(); fd = f.fileno()
 a, b = socket.socketpair(); a.setblocking(False)
 stat = os.open("/proc/self/stat", os.O_RDONLY)
@@ -147,7 +152,7 @@ print(d.take() != {})
 
 test("the ports a process listens on come from its own sockets, asked keeping the GIL (a scan never lets a loop start a C call the watchdog must wait out)", () => {
   const out = python(`
-import socket, sys, threading, time
+import socket
 from stallscope import _listening
 v4 = socket.socket(); v4.bind(("127.0.0.1", 0)); v4.listen()
 v6 = socket.socket(socket.AF_INET6); v6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0); v6.bind(("::", 0)); v6.listen()
@@ -162,15 +167,8 @@ keep = _listening._KEEP_GIL_FDS
 _listening._KEEP_GIL_FDS = 0; _listening.forget()
 print(sorted(_listening.listening()) == sorted(want + [("127.0.0.1", later.getsockname()[1])]))
 _listening._KEEP_GIL_FDS = keep
-n = [0]
-def spin():
-    while True: n[0] += 1
-threading.Thread(target=spin, daemon=True).start()
-time.sleep(0.02)
-sys.setswitchinterval(0.05)
-before = n[0]
-for _ in range(20): _listening.listening(force=True)
-print(n[0] == before)
+${SPINNER}
+print(not ran(lambda: _listening.listening(force=True)))
 `);
   assert.deepEqual(out.split('\n'), ['True None', 'None True', 'True', 'True'],
     'TCP listeners on IPv4 and dual-stack IPv6, not UDP, a unix socket or a socket only bound; nothing new is None; a socket that listens later is found when asked again (force); the same with the os calls past the descriptor cap; the scan lets no other thread run');

@@ -141,8 +141,6 @@ def readlink(path):
     return os.fsdecode(buf.raw[:got])
 
 
-
-
 def available():
     """Whether the calls here keep the GIL (ctypes loaded); else they are the os calls."""
     return bool(_load())

@@ -204,11 +204,16 @@ class Watchdog:
     def _take(self, m, tick, late, now, probe_gil=False):
         """A look at the loop's thread in the turn after `tick`: the one taken first on a late wake,
         if it is of that turn, else a new one."""
+        first = self._kept_look(m, tick)
+        return first if first is not None else _sampling.take(m, late, now, probe_gil=probe_gil)
+
+    def _kept_look(self, m, tick):
+        """The look taken first on a late wake at the turn after `tick`, once (None if none was)."""
         first = self.first_looks.get(m.ident)
-        if first is not None and first[0] == tick:
-            del self.first_looks[m.ident]
-            return first[1]
-        return _sampling.take(m, late, now, probe_gil=probe_gil)
+        if first is None or first[0] != tick:
+            return None
+        del self.first_looks[m.ident]
+        return first[1]
 
     def _early_look(self, m, late, now):
         """A look at a turn that has run a threshold less the lead, kept for the stall it may
@@ -246,12 +251,11 @@ class Watchdog:
             self.seq += 1
             st = OpenStall(monitor, self.seq, end, since)
             st.early = _early_for(monitor, since)
-        first = self.first_looks.get(monitor.ident)
-        if first is not None and first[0] == since and st.opened_at_tick == since:
+        first = self._kept_look(monitor, since) if st.opened_at_tick == since else None
+        if first is not None:
             # The look this thread took first on waking late, at this turn, that no open stall took: the
             # loop ticked while this thread told the stall before (its end came in the same wake).
-            del self.first_looks[monitor.ident]
-            st.samples.insert(0, first[1])
+            st.samples.insert(0, first)
         if any(s.paused for s in st.samples):
             core.pause(st.id, monitor, core.epoch(end - blocked), core.epoch(end))
             return
