@@ -6,7 +6,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { Stall } from '../shared/protocol/model';
 import { DEFAULT_THRESHOLD_MS, MAX_THRESHOLD_MS, MIN_THRESHOLD_MS } from '../shared/protocol/options';
+import { causeText, stallSummary } from '../shared/phrases';
 import { formatOptions, parseArgs, thresholdFor, type OptionSpec } from './args';
 import { ExitCode, type CliIo, type Command } from './command';
 import { serializeReport } from './reportFile';
@@ -133,7 +135,19 @@ export async function runWithProbe(opts: RunOptions, io: CliIo): Promise<number>
   };
   let ttyInterrupts = 0;
   let stopping = false;
+  let stuckTold = false;
+  let stuckTimer: NodeJS.Timeout | undefined;
   const forward = (signal: NodeJS.Signals) => {
+    if (stuckTold) {
+      // Asked again after being told the command does not stop: the user means it.
+      err('killing the command (SIGKILL)');
+      tree.signal('SIGKILL');
+      return;
+    }
+    stuckTimer ??= setTimeout(() => {
+      stuckTold = true;
+      err(stuckText(signal, rec.stalls, Date.now()));
+    }, STUCK_AFTER_MS);
     // Ctrl-C in a terminal signals the whole foreground process group, the command included: sending it
     // a second SIGINT would turn a graceful `process.once('SIGINT')` shutdown into a hard kill. So the
     // first SIGINT is not repeated when we sit on a terminal; a SIGINT sent to stallscope alone
@@ -148,6 +162,7 @@ export async function runWithProbe(opts: RunOptions, io: CliIo): Promise<number>
   const lastResort = () => tree.signal('SIGKILL');
   process.once('exit', lastResort);
   const exit = await run.exited;
+  clearTimeout(stuckTimer);
   // The leader's exit is not the tree's: npm may be gone while its server still holds the port.
   const lingered = await endTree(tree, () => stopping, err);
   process.off('exit', lastResort);
@@ -187,6 +202,19 @@ export async function runWithProbe(opts: RunOptions, io: CliIo): Promise<number>
   }
   rec.dispose();
   return code;
+}
+
+/** How long the command gets to exit after an interrupt before stallscope says what holds it and how to force it. */
+const STUCK_AFTER_MS = 3000;
+
+/**
+ * The command did not exit after `signal`: the stall going on, if one is (a loop blocked in a call
+ * cannot run its signal handler: uvicorn's, a Node server's graceful shutdown), and how to force it.
+ */
+export function stuckText(signal: NodeJS.Signals, stalls: readonly Stall[], nowMs: number): string {
+  const hung = stalls.filter((s) => s.ongoing).sort((a, b) => a.startMs - b.startMs)[0];
+  const why = hung ? `; its event loop is blocked: ${stallSummary(hung, nowMs - hung.startMs)} (${causeText(hung.cause)})` : '';
+  return `the command has not exited ${STUCK_AFTER_MS / 1000} s after ${signal}${why}. Interrupt again (Ctrl-C) to kill it.`;
 }
 
 /** How long the command's remaining processes get to exit after a signal before they are killed. */

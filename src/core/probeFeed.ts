@@ -9,6 +9,7 @@
 import { EventEmitter } from 'node:events';
 import type { ProbeData } from '../shared/protocol/probeMessages';
 import type { Stall } from '../shared/protocol/model';
+import { HangWatch } from './hangWatch';
 import type { ProbeConnection, ProbeServer } from './probeServer';
 import type { Recording } from './recording';
 
@@ -33,6 +34,8 @@ export interface ProbeFeedEvents {
 export class ProbeFeed extends EventEmitter<ProbeFeedEvents> {
   /** Open connections by process, per recording (a pid means one process only within one run). */
   private readonly open = new Map<string, Set<ProbeConnection>>();
+  /** Connections whose process the host can still see while its probe cannot speak (Python, a C call holding the GIL). */
+  private readonly hangs = new Map<ProbeConnection, HangWatch>();
   private readonly detach: () => void;
 
   constructor(
@@ -73,6 +76,8 @@ export class ProbeFeed extends EventEmitter<ProbeFeedEvents> {
   }
 
   dispose(): void {
+    for (const h of this.hangs.values()) h.close();
+    this.hangs.clear();
     this.detach();
     this.removeAllListeners();
   }
@@ -85,19 +90,33 @@ export class ProbeFeed extends EventEmitter<ProbeFeedEvents> {
     let set = this.open.get(key);
     if (!set) this.open.set(key, (set = new Set()));
     set.add(conn);
+    const hang = HangWatch.open(conn.hello, {
+      ongoing: (pid, threadId, except) =>
+        rec.stalls.find((s) => s.ongoing && s.pid === pid && s.thread.id === threadId && s.id !== except),
+      show: (stall) => this.store(rec, stall),
+      takeBack: (id) => rec.removeStall(id),
+    });
+    if (hang) this.hangs.set(conn, hang);
     this.emit('connection', conn, rec);
   }
 
   private received(conn: ProbeConnection, msg: ProbeData): void {
     const rec = this.route.recordingFor(conn);
     if (!rec) return;
-    if (msg.type !== 'stall' || !this.route.admitStall) return rec.apply(msg);
-    const kept = this.route.admitStall(msg.stall, rec);
+    if (msg.type !== 'stall') return rec.apply(msg);
+    this.hangs.get(conn)?.told(msg.stall);
+    this.store(rec, msg.stall);
+  }
+
+  private store(rec: Recording, stall: Stall): void {
+    const kept = this.route.admitStall ? this.route.admitStall(stall, rec) : stall;
     if (kept) rec.upsertStall(kept);
-    else rec.removeStall(msg.stall.id);
+    else rec.removeStall(stall.id);
   }
 
   private disconnected(conn: ProbeConnection): void {
+    this.hangs.get(conn)?.close();
+    this.hangs.delete(conn);
     const key = processKey(conn);
     const set = this.open.get(key);
     if (set?.delete(conn) && set.size === 0) {

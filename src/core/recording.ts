@@ -124,7 +124,7 @@ export class Recording extends EventEmitter<RecordingEvents> {
     // A stall still marked ongoing when its process died will never get its end message: close it here.
     for (const s of this.stallsById.values()) {
       if (s.pid === pid && s.ongoing) {
-        s.durationMs = Math.max(s.durationMs, atMs - s.startMs);
+        s.durationMs = Math.max(s.durationMs, Math.round((atMs - s.startMs) * 100) / 100);
         delete s.ongoing;
         this.queue('stalls', s);
       }

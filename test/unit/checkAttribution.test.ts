@@ -147,8 +147,10 @@ test('every output counts the same stalls: table, --json, --junit, the timeline 
 test('caught up: no stall going on or just ended, and the canary answering within the threshold again', () => {
   const now = T0 + 12_000;
   const slowE = parseEndpoint('GET /report');
-  const ongoing = stall({ startMs: T0 + 2000, durationMs: 9000, ongoing: true });
+  const ongoing = stall({ startMs: T0 + 2000, durationMs: 9000, ongoing: true, culprit: null });
   assert.match(stillBusy([ongoing], slowE, null, 50, T0, T0 + 10_000, now) ?? '', /a stall still going on \(10\.0 s so far\)/);
+  const hung = stall({ startMs: T0 + 2000, durationMs: 9000, ongoing: true, culprit: { file: '/srv/app/search.py', line: 19, column: 1, function: 'search' } });
+  assert.equal(stillBusy([hung], slowE, null, 50, T0, T0 + 10_000, now), 'a stall still going on (10.0 s so far, at search.py:19)', 'one with a line says where');
   const justEnded = stall({ startMs: T0 + 10_000, durationMs: 1800 });
   assert.equal(stillBusy([justEnded], slowE, null, 50, T0, T0 + 10_000, now), 'stalls still following one another');
   const timer = { ...justEnded, handler: { kind: 'timer' as const, label: 'setInterval' } };

@@ -14,7 +14,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Env } from '../probeEnv';
 import type { LagSample, Stall } from '../../shared/protocol/model';
-import { formatDuration } from '../../shared/phrases';
+import { formatDuration, frameLocation } from '../../shared/phrases';
 import { handlerMatches } from './attribution';
 import { endpointName, endpointUrl, type Endpoint } from './endpoint';
 import { isSuccess, timedRequest } from './timedRequest';
@@ -253,7 +253,7 @@ export function stillBusy(
 ): string | undefined {
   for (const st of stalls) {
     if (st.startMs < phaseStartMs) continue;
-    if (st.ongoing) return `a stall still going on (${formatDuration(now - st.startMs)} so far)`;
+    if (st.ongoing) return `a stall still going on (${formatDuration(now - st.startMs)} so far${st.culprit ? `, at ${frameLocation(st.culprit)}` : ''})`;
     if (st.startMs + st.durationMs > now - QUIET_MS && (!st.handler || handlerMatches(st.handler, endpoint))) return 'stalls still following one another';
   }
   if (!canary) return undefined;

@@ -24,12 +24,17 @@ class Core:
         self._reset()
 
     def _reset(self):
+        board = getattr(self, "board", None)
+        if board is not None:
+            board.detach_all()
         self.pid = os.getpid()
         self.offset = time.time() - _mono()
         self.monitors = {}
         self.stopped = False
         self.watchdog = None
         self.session = None
+        self.gilfree = None  # faulthandler's timer and the file it dumps to, with a host session
+        self.board = None  # that file's head, which the host reads while this process cannot speak
         self.lag_interval = (self.options.lag_interval_ms if self.options else 100.0) / 1000
         self.recompute_threshold()
 
@@ -41,6 +46,14 @@ class Core:
         elif self.options is not None and self.options.url:
             ts.append(self.options.threshold_ms)
         self.threshold_ms = min(ts) if ts else 50.0
+        self._describe()
+
+    def _describe(self):
+        if self.board is not None:
+            try:
+                self.board.describe(self)
+            except Exception:
+                pass
 
     def epoch(self, mono):
         return (mono + self.offset) * 1000
@@ -57,6 +70,9 @@ class Core:
                 if not m.parked and (now - m.last) * 1000 >= self.threshold_ms:
                     m._gap_ended(now, now - m.last, max(0.0, now - m.due))
                 m.stop()
+                if self.board is not None:
+                    self.board.detach(m)
+                    self._describe()
                 self._thread_state(m, "exit")
             return
         m = self.monitors.get(ident)
@@ -64,11 +80,16 @@ class Core:
             if m.loop is loop:
                 return
             m.stop()
+            if self.board is not None:
+                self.board.detach(m)
         # The probe's own start-up (threads, imports) comes first: it is not the program's stall.
         self._ensure_started()
         m = LoopMonitor(loop, self)
         m.entry_code = caller.f_code if caller is not None else None
         self.monitors[ident] = m
+        if self.board is not None:
+            self.board.attach(m)
+            self._describe()
         if self.session is not None:
             self.session.loop_started(_mono())
         self._thread_state(m, "online")
@@ -100,8 +121,14 @@ class Core:
             self.watchdog = Watchdog(self)
             _threads.start_daemon(self.watchdog.run, "stallscope-watchdog")
         if self.session is None and self.options is not None and self.options.url and self.options.enabled:
+            from ._gilfree import GilFreeDump
             from ._session import Session
 
+            try:
+                self.gilfree = GilFreeDump()
+                self.board = self.gilfree.board
+            except Exception:
+                self.gilfree = self.board = None
             self.session = Session(self, self.options, self.started_at_ms)
             if self.options.gc == "always":
                 _gcwatch.enable()

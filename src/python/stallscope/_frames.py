@@ -9,7 +9,7 @@ import sys
 import sysconfig
 
 MAX_STACK_FRAMES = 50
-_PROBE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PROBE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _not_user_prefixes():
@@ -25,12 +25,12 @@ def _not_user_prefixes():
     for base in {sys.base_prefix, sys.base_exec_prefix}:
         for d in ("lib", "lib64"):
             dirs.add(os.path.join(base, d, "python%d.%d" % sys.version_info[:2]))
-    dirs.add(_PROBE_DIR)
+    dirs.add(PROBE_DIR)
     return tuple(d.rstrip(os.sep) + os.sep for d in dirs)
 
 
-_NOT_USER = _not_user_prefixes()
-_PACKAGE_MARKERS = (os.sep + "site-packages" + os.sep, os.sep + "dist-packages" + os.sep)
+NOT_USER_PREFIXES = _not_user_prefixes()
+PACKAGE_MARKERS = (os.sep + "site-packages" + os.sep, os.sep + "dist-packages" + os.sep)
 _user_cache = {}
 
 
@@ -39,8 +39,8 @@ def is_user_file(filename):
     if r is None:
         r = not (
             filename.startswith("<")
-            or filename.startswith(_NOT_USER)
-            or any(m in filename for m in _PACKAGE_MARKERS)
+            or filename.startswith(NOT_USER_PREFIXES)
+            or any(m in filename for m in PACKAGE_MARKERS)
         )
         if len(_user_cache) < 10000:
             _user_cache[filename] = r
@@ -48,7 +48,7 @@ def is_user_file(filename):
 
 
 def is_probe_file(filename):
-    return filename.startswith(_PROBE_DIR + os.sep)
+    return filename.startswith(PROBE_DIR + os.sep)
 
 
 def chain(frame, limit=200):

@@ -6,7 +6,7 @@ lasts, where a look could only tell it once it ended, and may find the loop a li
 
 faulthandler has one such timer per process, so it is only used with a host session, never where
 pytest is loaded (its faulthandler_timeout uses the same timer), and never across a fork (cancelled
-before, re-armed after).
+before, re-armed after). The host reads the same file while the watchdog cannot (see _hangfile).
 """
 import faulthandler
 import os
@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 
-from . import _frames, _gilio, _threads
+from . import _frames, _gilio, _hangfile, _threads
 
 # s after the watchdog's planned wake-up. faulthandler reads every thread's frames without the GIL,
 # which is safe only while they hold still: while one C call keeps the GIL, not while threads running
@@ -41,10 +41,23 @@ class GilFreeDump:
         # can let the GIL go at an arm, and a loop running Python or a C call then keeps this thread
         # waiting (its next wake-up late, its look after a C call missed).
         self.fd = self.file.fileno()
+        try:
+            self.board = _hangfile.Board(self.fd)
+        except Exception:
+            self.board = None  # (dumps still reach the watchdog; the host sees no hang while it lasts)
+        self.start = _hangfile.HEADER if self.board is not None else 0
+        os.lseek(self.fd, self.start, os.SEEK_SET)
         self.armed = False
         self.disabled = False
         self.deadline = 0.0
         self.may_have_fired = False
+
+    def path(self):
+        """Where the host opens this file (Linux), if it can read it there."""
+        if self.board is None or self.disabled or "_pytest" in sys.modules:
+            return None
+        path = "/proc/%d/fd/%d" % (os.getpid(), self.fd)
+        return path if os.path.exists(path) else None
 
     def usable(self):
         if self.disabled or "_pytest" in sys.modules:
@@ -85,9 +98,9 @@ class GilFreeDump:
             return {}
         self.may_have_fired = False
         try:
-            data = _gilio.read_all(self.fd)
-            # Cancelled before this is read, so nothing writes meanwhile: start the file afresh.
-            _gilio.empty(self.fd)
+            data = _gilio.read_all(self.fd, offset=self.start)
+            # Cancelled before this is read, so nothing writes meanwhile: start the dumps afresh.
+            _gilio.empty(self.fd, self.start)
         except OSError:
             return {}
         if not data:

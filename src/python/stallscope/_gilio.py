@@ -66,9 +66,9 @@ def write(fd, data):
     return got
 
 
-def read_all(fd, chunk=65536):
-    """The whole of a small file, from its start."""
-    parts, offset = [], 0
+def read_all(fd, chunk=65536, offset=0):
+    """The whole of a small file, from `offset`."""
+    parts = []
     while True:
         part = pread(fd, chunk, offset)
         parts.append(part)
@@ -77,15 +77,15 @@ def read_all(fd, chunk=65536):
             return b"".join(parts)
 
 
-def empty(fd):
-    """Truncates a file to nothing, and writes go to its start again."""
+def empty(fd, keep=0):
+    """Truncates a file to its first `keep` bytes, and writes go on from there."""
     lib = _load()
     if not lib:
-        os.ftruncate(fd, 0)
-        os.lseek(fd, 0, os.SEEK_SET)
+        os.ftruncate(fd, keep)
+        os.lseek(fd, keep, os.SEEK_SET)
         return
     ctypes, c, _buf = lib
-    if c.ftruncate(fd, 0) < 0 or c.lseek(fd, 0, os.SEEK_SET) < 0:
+    if c.ftruncate(fd, keep) < 0 or c.lseek(fd, keep, os.SEEK_SET) < 0:
         raise OSError(ctypes.get_errno(), "ftruncate")
 
 

@@ -44,6 +44,9 @@ class LoopMonitor:
         self.parked = False  # no tick armed: the loop sat idle in select (pure-Python loop only)
         self.unparked_at = None  # the tick _unpark made: the turn after idle runs since then
         self.pool = _pool.PoolWatch()
+        # Store the last tick / the parked flag where the host reads them while this process cannot
+        # speak (see _hangfile); None without a host session.
+        self.mark_last = self.mark_parked = None
         now = _mono()
         self.last = now
         self.last_idle = 0.0
@@ -102,6 +105,9 @@ class LoopMonitor:
             self._gap_ended(now, gap, lateness)
         idle_before = self.last_idle
         self.last, self.last_idle = now, self.idle
+        mark = self.mark_last
+        if mark is not None:
+            mark(now)
         self.win_lags.append(lateness)
         self.pool.note(now)
         if now - self.win_start >= self.core.lag_interval:
@@ -112,6 +118,8 @@ class LoopMonitor:
             # Idle in select all along: no tick until select returns (see _unpark), so an idle loop
             # costs nothing; the watchdog leaves a parked loop alone.
             self.parked = True
+            if self.mark_parked is not None:
+                self.mark_parked(1.0)
             return
         self.due = now + self.period
         self.handle = self.loop.call_later(self.period, self._tick)
@@ -123,6 +131,8 @@ class LoopMonitor:
         if due is not None and (now - due) * 1000 >= self.core.threshold_ms:
             self.core.gap_ended(self, now, now - due, now - due, due)
         self.last, self.last_idle = now, self.idle
+        if self.mark_last is not None:
+            self.mark_last(now)
         self.unparked_at = now
         self.due = now + self.period
         try:
@@ -130,6 +140,8 @@ class LoopMonitor:
         except Exception:
             return
         self.parked = False  # after `last`: the watchdog never sees an armed loop with a stale tick
+        if self.mark_parked is not None:
+            self.mark_parked(0.0)  # (so is the host)
         # The watchdog leaves a parked loop alone: told now, it takes its early look at this turn
         # in time, should the turn block.
         wd = self.core.watchdog
@@ -180,6 +192,8 @@ def _flush_gap(self):
     if gap * 1000 >= self.core.threshold_ms:
         self._gap_ended(now, gap, max(0.0, now - self.due))
         self.last, self.last_idle = now, self.idle
+        if self.mark_last is not None:
+            self.mark_last(now)
 
 
 LoopMonitor.flush_gap = _flush_gap

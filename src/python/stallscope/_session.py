@@ -52,6 +52,10 @@ class Session:
         }
         if self.options.session_id:
             msg["sessionId"] = self.options.session_id
+        gilfree = self.core.gilfree
+        path = gilfree.path() if gilfree is not None else None
+        if path:
+            msg["hangFile"] = path
         return msg
 
     def on_message(self, msg):

@@ -32,6 +32,10 @@ def is_own(ident):
     return ident in _OWN
 
 
+def own():
+    return tuple(_OWN)
+
+
 def after_fork():
     _OWN.clear()
 

@@ -44,7 +44,7 @@ class Watchdog:
         self.wake = threading.Event()
         self.ended = collections.deque()
         self.seq = 0
-        self.gilfree = None  # faulthandler's timer, with a host session
+        self.gilfree = None  # faulthandler's timer (core.gilfree, once a loop runs)
         self.busy = _baseline.BusyThreads()
         self.chores_due = 0.0
         self.poked_at = None  # when a loop leaving select asked for a wake-up (see poke)
@@ -132,8 +132,8 @@ class Watchdog:
             for m in monitors:
                 q = m.runq.read()
                 m.slept = (_mono(), q) if q is not None else None
-            if gilfree is None and core.session is not None and core.monitors:
-                gilfree = self.gilfree = _gilfree.GilFreeDump()
+            if gilfree is None and core.monitors:
+                gilfree = self.gilfree = core.gilfree
             if gilfree is not None:
                 if core.monitors and not self.busy.running:
                     gilfree.arm(timeout)

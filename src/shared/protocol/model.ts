@@ -134,7 +134,10 @@ export interface BackToBack {
 }
 
 export interface Stall {
-  /** Unique within one run / session: `${pid}.${threadId}.${seq}`. */
+  /**
+   * Unique within one run / session: `${pid}.${threadId}.${seq}`; `${pid}.${threadId}.hang-${startMs}` for a
+   * hang the host read from the process's hang file while its probe could not speak (see hangFile.ts).
+   */
   id: string;
   pid: number;
   thread: ThreadRef;

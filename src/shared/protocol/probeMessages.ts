@@ -37,6 +37,8 @@ export interface HelloMessage {
   runtime: Runtime;
   mode: ProbeMode;
   startedAtMs: number;
+  /** Where the host reads this process while its probe cannot speak (see hangFile.ts): `/proc/<pid>/fd/<n>`. */
+  hangFile?: string;
 }
 
 /** What a v1 (Node-only) probe sends; the host still accepts it and reads it as a HelloMessage. */
@@ -160,7 +162,8 @@ function isHelloCommon(v: unknown): v is Record<string, unknown> {
     isStrArr(MAX_ARGV)(v.argv) &&
     isStr(v.cwd) &&
     isProbeMode(v.mode) &&
-    isNum(v.startedAtMs)
+    isNum(v.startedAtMs) &&
+    isOpt(v.hangFile, isStrMax(256))
   );
 }
 
