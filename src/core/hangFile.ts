@@ -15,7 +15,7 @@ import {
   type HangBoard,
   type HangLoop,
 } from '../shared/protocol/hangFile';
-import type { Cause, Frame, ThreadRef } from '../shared/protocol/model';
+import type { Cause, Frame, Handler, ThreadRef } from '../shared/protocol/model';
 
 /** A loop the dump shows held up: in a C call holding the GIL, or waiting for a thread that holds it. */
 export interface HungLoop {
@@ -24,6 +24,8 @@ export interface HungLoop {
   startMs: number;
   frames: Frame[];
   culprit: Frame | null;
+  /** The route whose endpoint a frame of the user's on the stack is (outermost first), if the board knows it. */
+  handler: Handler | null;
   cause: Cause;
 }
 
@@ -133,16 +135,19 @@ class Rules {
     return WAITS.has(fn) && !this.isUser(file);
   }
 
-  /** The stack as the protocol's frames, without the probe's, and its first frame in the user's code. */
-  describe(stack: DumpFrame[]): { frames: Frame[]; culprit: Frame | null } {
+  /** The stack as the protocol's frames, without the probe's; its first frame in the user's code; its route. */
+  describe(stack: DumpFrame[]): { frames: Frame[]; culprit: Frame | null; handler: Handler | null } {
     const frames: Frame[] = [];
     let culprit: Frame | null = null;
+    let handler: Handler | null = null;
     for (const [file, line, fn] of stack) {
       if (file.startsWith(this.board.probe)) continue;
       const frame: Frame = { file: file.startsWith('<') ? file : path.resolve(this.cwd, file), line: Math.max(1, line), column: 1, function: fn };
       if (frames.length < MAX_STACK_FRAMES) frames.push(frame);
-      if (!culprit && this.isUser(file)) culprit = frame;
+      if (!this.isUser(file)) continue;
+      culprit ??= frame;
+      handler = this.board.routes?.[frame.file]?.[fn] ?? handler; // the outermost endpoint on the stack
     }
-    return { frames, culprit };
+    return { frames, culprit, handler };
   }
 }

@@ -105,7 +105,14 @@ export class HangWatch {
         // The probe saw this stall begin (its loop ran Python, then went into the call): it goes on.
         if (prior?.ours) this.sink.takeBack(prior.id);
         this.shown.set(tid, { id: theirs.id, ours: false, detectedMs: nowMs });
-        this.sink.show({ ...theirs, durationMs: Math.max(theirs.durationMs, nowMs - theirs.startMs), frames: h.frames, culprit: h.culprit, cause: h.cause });
+        this.sink.show({
+          ...theirs,
+          durationMs: Math.max(theirs.durationMs, nowMs - theirs.startMs),
+          frames: h.frames,
+          culprit: h.culprit,
+          handler: theirs.handler ?? h.handler,
+          cause: h.cause,
+        });
         continue;
       }
       const shown = prior?.ours ? prior : { id: `${this.hello.pid}.${tid}.hang-${Math.round(h.startMs)}`, ours: true, detectedMs: nowMs };
@@ -120,7 +127,7 @@ export class HangWatch {
         detectedMs: shown.detectedMs,
         culprit: h.culprit,
         frames: h.frames,
-        handler: null,
+        handler: h.handler,
         cause: h.cause,
       });
     }

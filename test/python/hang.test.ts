@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { withProbe } from '../../src/core/probeEnv';
 import type { Stall } from '../../src/shared/protocol/model';
 import { PROBE, ProbeHost, waitFor } from '../probe/harness';
-import { VENV_PYTHON, cleanEnv, ensurePythonTools, lineOf } from './probeHarness';
+import { FASTAPI_APP, VENV_PYTHON, cleanEnv, ensurePythonTools, get, lineOf } from './probeHarness';
 
 const DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'stallscope-hang-'));
 const APP = path.join(DIR, 'hang.py');
@@ -58,8 +58,12 @@ after(async () => {
 });
 
 function start(n: number, loop: 'asyncio' | 'uvloop', where: 'loop' | 'thread') {
+  return spawnProbed([APP, String(n), loop, where], DIR);
+}
+
+function spawnProbed(args: string[], cwd: string) {
   const env = withProbe(cleanEnv(), PROBE, { url: host.url, token: host.token, thresholdMs: 50 });
-  const child = spawn(VENV_PYTHON, [APP, String(n), loop, where], { cwd: DIR, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(VENV_PYTHON, args, { cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -124,6 +128,23 @@ test('uvloop: a thread that holds the GIL and never lets go is shown as starving
   assert.deepEqual(
     { line: shown.culprit?.line, function: shown.culprit?.function, cause: shown.cause?.kind, thread: shown.thread.id },
     { line: lineOf(APP, '# HANG:thread'), function: 'match', cause: 'gil', thread: 0 },
+  );
+  p.child.kill('SIGKILL');
+  await p.exited;
+});
+
+test('FastAPI on uvicorn: an endpoint hung in a regex is shown with its route pattern while it hangs', async () => {
+  const p = spawnProbed(['-m', 'uvicorn', `${path.basename(FASTAPI_APP, '.py')}:app`, '--port', '0'], path.dirname(FASTAPI_APP));
+  const port = Number((await waitFor(() => /Uvicorn running on http:\/\/127\.0\.0\.1:(\d+)/.exec(p.output()), 30_000, 'uvicorn\'s port'))[1]);
+  assert.equal((await get(port, '/health')).status, 200);
+  // The probe lists the app's routes for the host once it finds the server listening (its scans
+  // come every 0.5 s at first): a hang in the first half-second after start-up has its line, not its route.
+  await new Promise((r) => setTimeout(r, 1200));
+  void get(port, '/validate/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!', 60_000).catch(() => undefined);
+  const shown = await hungAt(p.child.pid!, 'an ongoing stall while the endpoint hangs');
+  assert.deepEqual(
+    { line: shown.culprit?.line, function: shown.culprit?.function, route: shown.handler?.label, cause: shown.cause },
+    { line: lineOf(FASTAPI_APP, '# BLOCK:hang'), function: 'validate', route: 'GET /validate/{email}', cause: { kind: 'native', holdsGil: true } },
   );
   p.child.kill('SIGKILL');
   await p.exited;

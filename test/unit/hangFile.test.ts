@@ -16,6 +16,7 @@ const board: HangBoard = {
   probe: '/opt/stallscope/python/',
   own: ['0x7f0000000002'],
   loops: [{ slot: 0, ident: '0x7f0000000001', thread: { id: 0, name: 'MainThread' }, entry: ['/srv/venv/lib/python3.11/site-packages/uvicorn/server.py', 'run'] }],
+  routes: { '/srv/app/app/routes.py': { search: { kind: 'http', label: 'GET /search/{q}', route: '/search/{q}' } } },
 };
 
 function file(b: HangBoard | string, dump: string, slot = { last: 12.5, parked: 0 }): Buffer {
@@ -52,6 +53,7 @@ Thread 0x00007f0000000001 (most recent call first):
   assert.deepEqual(h.cause, { kind: 'native', holdsGil: true });
   assert.deepEqual(h.culprit, { file: '/srv/app/app/routes.py', line: 19, column: 1, function: 'search' }, 'a relative file resolved against the process\'s cwd');
   assert.deepEqual(h.frames.map((f) => f.function), ['match', 'search', 'run']);
+  assert.equal(h.handler?.label, 'GET /search/{q}', 'the route whose endpoint is on the stack');
 });
 
 test('a loop in its poll: idle while parked; with a tick due, starved by the one thread that runs the user\'s code', () => {
@@ -80,6 +82,7 @@ test('bad input is read as nothing: another file, a board caught mid-write, no d
   assert.equal(readHangFile(notOurs, '/'), undefined);
   assert.equal(readHangFile(file(JSON.stringify(board).slice(0, 40), ok), '/'), undefined);
   assert.equal(readHangFile(file({ ...board, loops: [{ ...board.loops[0], slot: 99 }] }, ok), '/'), undefined, 'a slot out of range');
+  assert.equal(readHangFile(file({ ...board, routes: { '/a.py': { f: { kind: 'http' } } } } as unknown as HangBoard, ok), '/'), undefined, 'a route without a label');
   assert.equal(readHangFile(file(board, ''), '/'), undefined);
   assert.deepEqual(readHangFile(file(board, 'Timeout (0:00:00.650000)!\nThread 0x00007f00'), '/')?.hung, []);
   assert.equal(readHangFile(file(board, ok), '/')?.hung[0].culprit?.line, 3, 'the control reads');

@@ -7,7 +7,7 @@ import sys
 import threading
 import time
 
-from . import _gcwatch, _listening, _loops, _sampling, _threads
+from . import _frames, _gcwatch, _handlers, _listening, _loops, _sampling, _threads
 from ._heartbeat import LoopMonitor
 from ._watchdog import Watchdog
 
@@ -47,6 +47,17 @@ class Core:
             ts.append(self.options.threshold_ms)
         self.threshold_ms = min(ts) if ts else 50.0
         self._describe()
+
+    def refresh_routes(self):
+        """The user's routes as the host labels a hang with them (once the server listens, its app
+        is imported; routes added later are found at a later scan)."""
+        board = self.board
+        if board is None:
+            return
+        routes = _handlers.user_routes(_frames.is_user_file)
+        if routes != board.routes:
+            board.routes = routes
+            self._describe()
 
     def _describe(self):
         if self.board is not None:

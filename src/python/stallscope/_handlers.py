@@ -155,6 +155,28 @@ def _unwrap(fn):
     return fn
 
 
+def _module_routes(mod, filename):
+    """(function name, handler) of each route the routers that module holds, whose endpoint is a
+    function of `filename`."""
+    for obj in list(vars(mod).values()):
+        routes = getattr(obj, "routes", None)
+        if not isinstance(routes, list):
+            continue
+        for r in routes:
+            code = getattr(_unwrap(getattr(r, "endpoint", None)), "__code__", None)
+            if code is None or os.path.abspath(code.co_filename) != filename:
+                continue
+            pattern = getattr(r, "path_format", None) or getattr(r, "path", None)
+            if not isinstance(pattern, str):
+                continue
+            methods = sorted(getattr(r, "methods", None) or ())
+            method = "GET" if "GET" in methods or not methods else methods[0]
+            h = {"kind": "http", "label": ("%s %s" % (method, pattern))[:MAX_LABEL], "route": pattern[:1024]}
+            if "{" not in pattern:
+                h["path"] = pattern[:1024]  # no parameters: the only path it matches
+            yield code.co_name, h
+
+
 def route_of_function(filename, function):
     """The route whose endpoint is `function` of `filename`, from the routers that module holds:
     for a stall known only by a stack without locals (faulthandler's), when no look saw its scope."""
@@ -162,21 +184,32 @@ def route_of_function(filename, function):
         f = getattr(mod, "__file__", None)
         if not f or os.path.abspath(f) != filename:
             continue
-        for obj in list(vars(mod).values()):
-            routes = getattr(obj, "routes", None)
-            if not isinstance(routes, list):
-                continue
-            for r in routes:
-                code = getattr(_unwrap(getattr(r, "endpoint", None)), "__code__", None)
-                if code is None or code.co_name != function or os.path.abspath(code.co_filename) != filename:
-                    continue
-                pattern = getattr(r, "path_format", None) or getattr(r, "path", None)
-                if not isinstance(pattern, str):
-                    continue
-                methods = sorted(getattr(r, "methods", None) or ())
-                method = "GET" if "GET" in methods or not methods else methods[0]
-                h = {"kind": "http", "label": ("%s %s" % (method, pattern))[:MAX_LABEL], "route": pattern[:1024]}
-                if "{" not in pattern:
-                    h["path"] = pattern[:1024]  # no parameters: the only path it matches
+        for name, h in _module_routes(mod, filename):
+            if name == function:
                 return h
     return None
+
+
+_user_modules = (-1, ())  # (len(sys.modules) when listed, [(module, its file)] of the user's)
+
+
+def user_routes(is_user_file, limit=200):
+    """{file: {function: handler}} of every route held by the user's own modules (the host labels
+    a hang with it: see _hangfile). All modules are listed again only when their number changed."""
+    global _user_modules
+    if _user_modules[0] != len(sys.modules):
+        mods = list(sys.modules.values())
+        found = []
+        for mod in mods:
+            f = getattr(mod, "__file__", None)
+            if isinstance(f, str) and is_user_file(f):
+                found.append((mod, os.path.abspath(f)))
+        _user_modules = (len(mods), found)
+    out, n = {}, 0
+    for mod, filename in _user_modules[1]:
+        for name, h in _module_routes(mod, filename):
+            out.setdefault(filename, {}).setdefault(name, h)
+            n += 1
+            if n >= limit:
+                return out
+    return out

@@ -7,11 +7,12 @@ it), so it can show the hang while it lasts. Layout (read by src/core/hangFile.t
   0..8          MAGIC
   64 + 16 * i   slot i < SLOTS: f64 the last tick of the loop given slot i (time.monotonic()),
                 f64 1.0 while that loop is parked idle in select (see _heartbeat)
-  1024..4096    JSON, NUL-padded: the clock, the threshold, which files are not the user's, the loops
-  4096..        faulthandler's dumps
+  1024..HEADER  JSON, NUL-padded: the clock, the threshold, which files are not the user's, the loops,
+                the routes of the user's modules (to label a hang with its route)
+  HEADER..      faulthandler's dumps
 
 A loop's thread writes its slot at each tick: a store into shared memory, no call to the OS. The JSON
-is written again only when the loops or the threshold change.
+is written again only when the loops, the threshold or the routes change.
 """
 import functools
 import json
@@ -21,7 +22,7 @@ import struct
 
 from . import _frames, _threads
 
-HEADER = 4096
+HEADER = 16384
 MAGIC = b"STLHANG1"
 SLOTS = 16
 _SLOT0 = 64
@@ -36,6 +37,7 @@ class Board:
         self.map[0:len(MAGIC)] = MAGIC
         self.free = list(range(SLOTS))
         self.slots = {}  # {monitor: slot}
+        self.routes = {}  # {file: {function: handler}} (see _handlers.user_routes)
 
     def attach(self, monitor):
         """Gives a loop a slot (none once SLOTS loops have one: those are not shown while hung)."""
@@ -65,6 +67,7 @@ class Board:
             "probe": _frames.PROBE_DIR + os.sep,
             "own": ["%#x" % ident for ident in _threads.own()],
             "loops": [],
+            "routes": self.routes,
         }
         for m, i in sorted(self.slots.items(), key=lambda kv: kv[1]):
             entry = m.entry_code
@@ -75,6 +78,9 @@ class Board:
                 "entry": [entry.co_filename, entry.co_name] if entry is not None else None,
             })
         data = json.dumps(doc, separators=(",", ":")).encode()
+        if len(data) > HEADER - _JSON_AT:
+            doc["routes"] = {}
+            data = json.dumps(doc, separators=(",", ":")).encode()
         while len(data) > HEADER - _JSON_AT and doc["loops"]:
             doc["loops"].pop()
             data = json.dumps(doc, separators=(",", ":")).encode()

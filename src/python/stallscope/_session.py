@@ -97,6 +97,11 @@ class Session:
             found = _listening.listening(force=not self.servers)
         except Exception:
             return
+        if found or self.servers:
+            try:
+                self.core.refresh_routes()
+            except Exception:
+                pass
         for address, port in found or ():
             if (address, port) in self.servers:
                 continue

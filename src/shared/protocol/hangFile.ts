@@ -6,11 +6,11 @@
  * The probe writes it (src/python/stallscope/_hangfile.py); the host reads it (core/hangFile).
  */
 import { isArr, isNum, isObj, isStr, isStrArr } from '../guards';
-import { isThreadRef, type ThreadRef } from './model';
+import { isHandler, isThreadRef, type Handler, type ThreadRef } from './model';
 
 export const HANG_MAGIC = 'STLHANG1';
 /** Bytes before the dumps: the magic, the loops' slots, then the board's JSON. */
-export const HANG_HEADER_BYTES = 4096;
+export const HANG_HEADER_BYTES = 16384;
 export const HANG_SLOT0 = 64;
 /** Per slot: f64 the loop's last tick (the probe's monotonic clock, s); f64 1 while parked idle in its poll. */
 export const HANG_SLOT_BYTES = 16;
@@ -40,6 +40,8 @@ export interface HangBoard {
   /** Idents of the probe's own threads. */
   own: string[];
   loops: HangLoop[];
+  /** {file: {function: handler}}: the route whose endpoint each function of the user's is. */
+  routes?: Record<string, Record<string, Handler>>;
 }
 
 function isHangLoop(v: unknown): v is HangLoop {
@@ -61,6 +63,7 @@ export function isHangBoard(v: unknown): v is HangBoard {
     isStrArr(8)(v.packageMarkers) &&
     isStr(v.probe) &&
     isStrArr(64)(v.own) &&
-    isArr(v.loops, isHangLoop, HANG_SLOTS)
+    isArr(v.loops, isHangLoop, HANG_SLOTS) &&
+    (v.routes === undefined || (isObj(v.routes) && Object.values(v.routes).every((fns) => isObj(fns) && Object.values(fns).every(isHandler))))
   );
 }

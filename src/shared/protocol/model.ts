@@ -242,7 +242,7 @@ export function isThreadRef(v: unknown): v is ThreadRef {
 export const HANDLER_KINDS: readonly HandlerKind[] = [
   'http', 'timer', 'immediate', 'fs', 'net', 'dns', 'child-process', 'worker-message', 'promise', 'main', 'task', 'callback', 'other',
 ];
-function isHandler(v: unknown): v is Handler {
+export function isHandler(v: unknown): v is Handler {
   return (
     isObj(v) &&
     isOneOf(HANDLER_KINDS)(v.kind) &&

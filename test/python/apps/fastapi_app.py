@@ -96,3 +96,10 @@ def sync_cpu():
     while time.monotonic() - t0 < 0.3:  # BLOCK:sync-cpu
         n += 1
     return {"n": n}
+
+
+@app.get("/validate/{email}")
+async def validate(email: str):
+    # Catastrophic backtracking on "aaaa…!": a C call that holds the GIL and, in practice, never returns.
+    ok = re.match(r"^([a-zA-Z0-9]+)*@example\.com$", email) is not None  # BLOCK:hang
+    return {"valid": ok}
