@@ -8,7 +8,8 @@
  */
 import type { Frame, Stall } from '../shared/protocol/model';
 import { groupByCulprit, type CulpritGroup } from '../core/culprits';
-import { backToBackPhrase, causeText, formatDuration, handlerText, splitPath, victimsPhrase } from '../shared/phrases';
+import { isUserFile, originOf } from '../shared/codeOrigin';
+import { backToBackPhrase, causeText, formatDuration, handlerText, victimsPhrase } from '../shared/phrases';
 
 /** A stack line; `file` (absolute) and `line` make it a link to the source. */
 export interface HoverFrame {
@@ -84,13 +85,7 @@ function hoverParts(group: CulpritGroup, members: Stall[]): HoverPart[] {
 
 /** A dependency's or the runtime's frame: folded with its neighbours, the user's code stays in view. */
 function outsideUserCode(f: Frame): boolean {
-  return f.file.startsWith('node:') || /[\\/](node_modules|site-packages)[\\/]/.test(f.file);
-}
-
-/** Where a folded run of frames came from: `express`, `node:internal`. */
-function origin(f: Frame): string {
-  if (f.file.startsWith('node:')) return f.file.split('/')[0];
-  return splitPath(f.file).dir.replace(/^(node_modules|site-packages)\//, '');
+  return !isUserFile(f.file);
 }
 
 /** The stack innermost first: the user's frames as links, runs of other frames as one line, at most HOVER_FRAMES lines. */
@@ -103,7 +98,7 @@ export function stackLines(frames: readonly Frame[]): HoverFrame[] {
       let j = i;
       while (j + 1 < frames.length && outsideUserCode(frames[j + 1])) j++;
       if (j > i) {
-        const from = [...new Set(frames.slice(i, j + 1).map(origin))];
+        const from = [...new Set(frames.slice(i, j + 1).map((x) => originOf(x.file)))];
         lines.push({ text: `… ${j - i + 1} frames in ${from.slice(0, 3).join(', ')}${from.length > 3 ? ', …' : ''}` });
         shown = j + 1;
         i = j;

@@ -6,6 +6,7 @@
  * from culpritAnnotations and phrases, as everywhere else.
  */
 import { groupByCulprit } from '../core/culprits';
+import { isUserFile } from '../shared/codeOrigin';
 import { frameLocation } from '../shared/phrases';
 import type { Frame, Stall } from '../shared/protocol/model';
 import { annotationText } from './culpritAnnotations';
@@ -24,7 +25,7 @@ export interface LensTarget {
 
 /** The runtime's and dependencies' frames are not where a user would change anything. */
 function inUserCode(f: Frame): boolean {
-  return !f.file.startsWith('node:') && !/[\\/](node_modules|site-packages)[\\/]/.test(f.file) && f.line > 0;
+  return isUserFile(f.file) && f.line > 0;
 }
 
 const at = (f: Pick<Frame, 'file' | 'line'>) => `${f.file}:${f.line}`;

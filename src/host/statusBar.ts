@@ -1,14 +1,15 @@
 /**
- * The status bar item: live p99 lag and stall count while a probe session runs, "ended" for a
- * finished recording on screen, "not watching" during a Node or Python debug session without the
- * probe (a click offers to debug with it); clicking otherwise opens the timeline.
+ * The status bar item: live p99 lag and stall count while a probe session runs (instead, standing
+ * out, a loop blocked for a second or more), "ended" for a finished recording on screen, "not
+ * watching" during a Node or Python debug session without the probe (a click offers to debug with
+ * it); clicking otherwise opens the timeline.
  */
 import * as vscode from 'vscode';
 import { coalesce } from './coalesce';
 import { Commands, STATUS_BAR_ID, nodeDebugTypes, pythonDebugTypes } from './contributions';
 import { SESSION_MARKER } from './debugConfig';
 import type { RecordingHub } from './recordingHub';
-import { statusSummary } from './statusSummary';
+import { hungStall, statusSummary } from './statusSummary';
 
 const REDRAW_MS = 250;
 /** While live, redraw at least this often so a p99 of a process that went quiet ages out. */
@@ -57,12 +58,14 @@ export class StatusBar implements vscode.Disposable {
 
   private redraw(): void {
     const rec = this.hub.current;
+    const now = Date.now();
+    const stalls = rec?.stalls;
     const summary = statusSummary(
       {
-        ...(rec ? { recording: { live: rec.live, stallCount: rec.stalls.length, lag: rec.lagSamples } } : {}),
+        ...(rec && stalls ? { recording: { live: rec.live, stallCount: stalls.length, lag: rec.lagSamples, hung: rec.live ? hungStall(stalls, now) : undefined } } : {}),
         ...(this.unwatched.size ? { unwatchedSession: [...this.unwatched.values()].pop() } : {}),
       },
-      Date.now(),
+      now,
     );
     this.shown = summary !== undefined;
     this.setTicking(rec?.live === true);
@@ -71,6 +74,7 @@ export class StatusBar implements vscode.Disposable {
       return;
     }
     this.item.text = summary.text;
+    this.item.backgroundColor = summary.alarm ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.tooltip = summary.tooltip;
     this.item.command = summary.action === 'debugWithProbe' ? Commands.DebugWithProbe : Commands.ShowTimeline;
     this.item.accessibilityInformation = { label: summary.ariaLabel, role: 'button' };

@@ -5,17 +5,31 @@
  * `vscode`-free. "Live" p99 is the worst p99 among the latest sample of each thread that reported
  * within the last couple of intervals, so a process that exited stops counting.
  */
-import type { LagSample } from '../shared/protocol/model';
-import { formatDuration, plural } from '../shared/phrases';
+import type { LagSample, Stall } from '../shared/protocol/model';
+import { causeText, formatDuration, frameLocation, plural, stallSummary } from '../shared/phrases';
 
 export interface StatusSummary {
   text: string;
   /** For screen readers: the codicon and the dots read badly. */
   ariaLabel: string;
   tooltip: string;
+  /** A loop is blocked right now, for longer than a stall takes to be told: the item stands out. */
+  alarm?: boolean;
 }
 
 const RECENT_MS = 2000;
+/**
+ * How long a stall must have gone on before the item shows it: a hang, not a stall about to end (the
+ * lag it would show stops with the loop, so without this a hung program would read "p99 –").
+ */
+export const HANG_SHOWN_AFTER_MS = 1000;
+
+/** The stall going on the longest, once it has lasted HANG_SHOWN_AFTER_MS. */
+export function hungStall(stalls: readonly Stall[], nowMs: number): Stall | undefined {
+  let hung: Stall | undefined;
+  for (const s of stalls) if (s.ongoing && nowMs - s.startMs >= HANG_SHOWN_AFTER_MS && (!hung || s.startMs < hung.startMs)) hung = s;
+  return hung;
+}
 
 export function liveP99(lag: readonly LagSample[], nowMs: number): number | undefined {
   const latest = new Map<string, LagSample>();
@@ -33,7 +47,7 @@ export function liveP99(lag: readonly LagSample[], nowMs: number): number | unde
 
 export interface StatusInput {
   /** The recording on screen; undefined when there is none. */
-  recording?: { live: boolean; stallCount: number; lag: readonly LagSample[] };
+  recording?: { live: boolean; stallCount: number; lag: readonly LagSample[]; hung?: Stall };
   /** A Node or Python debug session runs without the probe (and no probe session is live). */
   unwatchedSession?: string;
 }
@@ -57,6 +71,17 @@ export function statusSummary(input: StatusInput, nowMs: number): (StatusSummary
       ariaLabel: `Stallscope: the recording on screen has ended, ${stalls}`,
       tooltip: 'Stallscope: stalls in the recording on screen; its session has ended. Click to open the timeline.',
       action: 'showTimeline',
+    };
+  }
+  if (rec.hung) {
+    const blocked = formatDuration(nowMs - rec.hung.startMs);
+    const where = rec.hung.culprit ? ` · ${frameLocation(rec.hung.culprit)}` : '';
+    return {
+      text: `$(warning) blocked ${blocked}${where}`,
+      ariaLabel: `Stallscope: an event loop has been blocked for ${blocked}${rec.hung.culprit ? `, at ${frameLocation(rec.hung.culprit)}` : ''}`,
+      tooltip: `Stallscope: ${stallSummary(rec.hung, nowMs - rec.hung.startMs)} (${causeText(rec.hung.cause)}). Click to open the timeline.`,
+      action: 'showTimeline',
+      alarm: true,
     };
   }
   const p99 = liveP99(rec.lag, nowMs);

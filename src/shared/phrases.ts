@@ -5,6 +5,7 @@
  *
  * Strings built here from the user's program stay untrusted: callers render them as text.
  */
+import { packageOf } from './codeOrigin';
 import type { Cause, Frame, Handler, ProcessInfo, Runtime, Stall } from './protocol/model';
 import { summarizeVictims } from './victims';
 
@@ -150,19 +151,10 @@ export function splitPath(file: string): SplitPath {
   const fullDir = parts.join('/');
   const folders = parts.filter((p) => p !== '');
   // In a dependency, the package says more than its folders: `express` rather than `…/lib/router`.
-  const dep = Math.max(folders.lastIndexOf('node_modules'), folders.lastIndexOf('site-packages'));
-  if (dep >= 0 && folders[dep + 1]) {
-    const pkg = folders[dep + 1].startsWith('@') && folders[dep + 2] ? `${folders[dep + 1]}/${folders[dep + 2]}` : folders[dep + 1];
-    return { base, dir: `${folders[dep]}/${pkg}`, fullDir };
-  }
+  const pkg = packageOf(file);
+  if (pkg && pkg.path.includes('/')) return { base, dir: `${pkg.folder}/${pkg.name}`, fullDir };
   const dir = folders.length > 2 ? `…/${folders.slice(-2).join('/')}` : fullDir;
   return { base, dir, fullDir };
-}
-
-/** `fastapi/encoders.py` from `…/site-packages/fastapi/encoders.py`: a dependency's file as its package names it; undefined outside one. */
-function dependencyPath(file: string): string | undefined {
-  const m = /[\\/](?:node_modules|site-packages|dist-packages)[\\/](?!.*[\\/](?:node_modules|site-packages|dist-packages)[\\/])(.+)$/.exec(file);
-  return m ? m[1].replace(/\\/g, '/') : undefined;
 }
 
 /**
@@ -172,8 +164,8 @@ function dependencyPath(file: string): string | undefined {
  */
 export function dependencyText(frames: readonly Frame[]): string | undefined {
   for (const f of frames) {
-    const dependency = dependencyPath(f.file);
-    if (dependency) return `in a dependency: ${dependency}:${f.line} ${functionName(f)}`;
+    const dependency = packageOf(f.file);
+    if (dependency) return `in a dependency: ${dependency.path}:${f.line} ${functionName(f)}`;
   }
   return undefined;
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { liveP99, statusSummary } from '../../src/host/statusSummary';
-import { lag } from './samples';
+import { hungStall, liveP99, statusSummary } from '../../src/host/statusSummary';
+import { lag, stall } from './samples';
 
 const NOW = 1_700_000_010_000;
 
@@ -38,4 +38,19 @@ test('a debug session without the probe is "not watching", and a click offers th
   const live = statusSummary({ recording: { live: true, stallCount: 3, lag: [] }, unwatchedSession: 'Other' }, NOW)!;
   assert.equal(live.text, '$(pulse) p99 – · 3 stalls');
   assert.equal(live.action, 'showTimeline');
+});
+
+test('a loop blocked for a second or more stands out in place of the lag, which stopped with it; a shorter one does not', () => {
+  const at = { file: '/srv/app/search.py', line: 19, column: 1, function: 'validate' };
+  const hang = stall({ id: 'h', ongoing: true, startMs: NOW - 12_300, durationMs: 11_000, culprit: at, handler: { kind: 'http', label: 'GET /validate/{email}' }, cause: { kind: 'native', holdsGil: true } });
+  const brief = stall({ id: 'b', ongoing: true, startMs: NOW - 300, durationMs: 250 });
+  const ended = stall({ id: 'e', startMs: NOW - 60_000, durationMs: 30_000 });
+  assert.equal(hungStall([brief, ended], NOW), undefined, 'an ongoing stall younger than a second, or one that ended, is no hang');
+  assert.equal(hungStall([brief, hang, ended], NOW), hang);
+  const s = statusSummary({ recording: { live: true, stallCount: 3, lag: [], hung: hang } }, NOW)!;
+  assert.equal(s.text, '$(warning) blocked 12.3 s · search.py:19');
+  assert.equal(s.alarm, true);
+  assert.equal(s.ariaLabel, 'Stallscope: an event loop has been blocked for 12.3 s, at search.py:19');
+  assert.equal(s.tooltip, 'Stallscope: 12.3 s ongoing stall in GET /validate/{email} at search.py:19 (sync native call holding the GIL). Click to open the timeline.');
+  assert.equal(statusSummary({ recording: { live: true, stallCount: 3, lag: [] } }, NOW)!.alarm, undefined);
 });

@@ -1,7 +1,8 @@
 """From Python frame objects to the protocol's frames, and which of them is the user's code.
 
 The user's code is everything but the standard library, installed packages (site-packages,
-dist-packages) and the probe itself; the culprit of a stall is the innermost such frame.
+dist-packages), their console launchers and the probe itself; the culprit of a stall is the
+innermost such frame.
 """
 import itertools
 import os
@@ -14,7 +15,9 @@ PROBE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def _not_user_prefixes():
     dirs = set()
-    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+    # (scripts: the launchers pip writes for console entry points, `.venv/bin/gunicorn`, whose
+    # `sys.exit(run())` is the outermost frame of every stack of the program they start.)
+    for key in ("stdlib", "platstdlib", "purelib", "platlib", "scripts"):
         try:
             d = sysconfig.get_paths().get(key)
         except Exception:
