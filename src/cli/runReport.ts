@@ -13,11 +13,8 @@ import { serializeReport, writeFileAtomic } from './reportFile';
 /** Closes what is still open and returns the report (the recording stays usable for a later call). */
 export function finishReport(rec: Recording, server: ProbeServer, endedMs: number, exitCode: number | undefined): Report {
   if (exitCode !== undefined) {
-    // A process whose probe never said goodbye (killed, or the drain timed out) ended with the run;
-    // its ongoing stalls are closed at that time.
-    for (const p of rec.processes) if (p.endedAtMs === undefined) rec.endProcess(p.pid, endedMs);
+    rec.end(endedMs);
     rec.exitCode = exitCode;
-    rec.endedAt = new Date(endedMs);
   }
   rec.flush();
   const report = rec.toReport();

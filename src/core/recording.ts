@@ -132,6 +132,16 @@ export class Recording extends EventEmitter<RecordingEvents> {
     this.queue('processes', info);
   }
 
+  /**
+   * The run or session ended: nothing more will come. A process whose probe never said goodbye (killed
+   * while hung, or its goodbye still on the way) ended with it, and its ongoing stalls with it.
+   */
+  end(atMs = Date.now()): void {
+    for (const p of this.processesByPid.values()) if (p.endedAtMs === undefined) this.endProcess(p.pid, atMs);
+    this.live = false;
+    this.endedAt = new Date(atMs);
+  }
+
   /** Applies one validated probe message. */
   apply(msg: ProbeData): void {
     switch (msg.type) {

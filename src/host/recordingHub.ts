@@ -127,9 +127,8 @@ export class RecordingHub extends EventEmitter<RecordingHubEvents> {
     const rec = this.live.get(stallscopeId);
     if (!rec) return;
     this.live.delete(stallscopeId);
+    rec.end();
     rec.flush();
-    rec.live = false;
-    rec.endedAt = new Date();
     this.emit('live', rec);
     if (rec !== this.currentRecording) this.shelve(rec, this.currentRecording);
   }

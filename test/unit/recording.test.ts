@@ -29,6 +29,12 @@ test('a stall still ongoing when its process dies is closed at the time of death
   // Ending twice changes nothing (the first end time stands).
   rec.endProcess(100, t0 + 5000);
   assert.equal(rec.getStall('a')?.durationMs, 900);
+  // The session ends with process 200's probe silent (killed while hung): its stall ends with the session.
+  rec.end(t0 + 7000);
+  assert.deepEqual([rec.live, rec.endedAt?.getTime()], [false, t0 + 7000]);
+  assert.deepEqual([rec.getStall('b')?.ongoing, rec.getStall('b')?.durationMs], [undefined, 7000]);
+  assert.equal(rec.processes.find((p) => p.pid === 200)?.endedAtMs, t0 + 7000);
+  assert.equal(rec.processes.find((p) => p.pid === 100)?.endedAtMs, t0 + 900, 'an ended process keeps its end');
 });
 
 test('toReport has the documented shape, no ongoing flags, and round-trips through JSON, parseReport and fromReport', () => {

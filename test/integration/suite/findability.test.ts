@@ -33,8 +33,10 @@ setTimeout(work, 500);
 setInterval(() => undefined, 1000);
 `;
 const lineOf = (tag: string) => BLOCKER.split('\n').findIndex((l) => l.includes(`// ${tag}`)) + 1;
-// The same in Python: an asyncio loop whose callback sleeps 300 ms (only the standard library).
+// The same in Python: an asyncio loop whose callback sleeps 300 ms, then one that hangs in a regex that
+// never returns, holding the GIL (only the standard library).
 const PY_BLOCKER = `import asyncio
+import re
 import time
 
 
@@ -42,9 +44,15 @@ def block():
     time.sleep(0.3)  # PY-BLOCK-LINE
 
 
+def hang():
+    re.match(r"(a+)+$", "a" * 40 + "b")  # PY-HANG-LINE
+
+
 async def main():
     await asyncio.sleep(0.5)
     asyncio.get_running_loop().call_soon(block)
+    await asyncio.sleep(1.0)
+    asyncio.get_running_loop().call_soon(hang)
     await asyncio.sleep(120)
 
 
@@ -176,8 +184,9 @@ describe('Findability: terminal runs, CodeLens, HTML export, restart with the pr
     assert.ok(rec.endedAt, 'it has an end');
   });
 
-  it('a Python asyncio program run with the probe from the terminal feeds the timeline too', async function () {
+  it('a Python asyncio program run with the probe from the terminal feeds the timeline too, a hang while it lasts', async function () {
     needsDriver(this);
+    this.timeout(90_000);
     const which = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' });
     const python = which.stdout.trim();
     assert.ok(which.status === 0 && python, `python3 is on PATH: ${which.stderr}`);
@@ -192,8 +201,18 @@ describe('Findability: terminal runs, CodeLens, HTML export, restart with the pr
     console.log(`E2E| python stall ${pyStall.id}: ${Math.round(pyStall.durationMs)} ms at ${pyStall.culprit?.file}:${pyStall.culprit?.line}; runtime ${pyRec.processes.map((p) => `${p.runtime?.name} ${p.runtime?.version}`).join(', ')}`);
     assert.equal(pyStall.culprit?.line, PY_BLOCKER.split('\n').findIndex((l) => l.includes('# PY-BLOCK-LINE')) + 1);
     assert.ok(pyStall.durationMs >= 250 && pyStall.durationMs < 3000, `${pyStall.durationMs} ms for a 300 ms block`);
+    // The hang stops the probe's threads too: the host reads it from the process's hang file, while it lasts.
+    const hangLine = PY_BLOCKER.split('\n').findIndex((l) => l.includes('# PY-HANG-LINE')) + 1;
+    const hang = await until('the hang, seen while it lasts', () => pyRec.stalls.find((s) => s.ongoing && s.culprit?.line === hangLine), 30_000);
+    assert.deepEqual(hang.cause, { kind: 'native', holdsGil: true });
+    const status = await until('the status bar to show the blocked loop', () => api.statusText?.startsWith('$(warning)') && api.statusText, 15_000);
+    assert.match(status, /^\$\(warning\) blocked [\d.]+ s · blocker\.py:\d+$/);
+    await vscode.commands.executeCommand('stallscope.showTimeline');
+    await sleep(1500);
+    await driver.screenshot('python-hang');
     vscode.window.terminals.find((t) => t.name === `Stall Probe: ${pyCommand}`)?.dispose();
     await until('the Python recording to end', () => !pyRec.live, 20_000);
+    assert.equal(pyRec.getStall(hang.id)?.ongoing, undefined, 'the hang is closed at the process\'s end');
   });
 
   it('a Node launch without the probe is offered a restart with it, and the restart records', async function () {
