@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Stall } from '../shared/protocol/model';
 import { DEFAULT_THRESHOLD_MS, MAX_THRESHOLD_MS, MIN_THRESHOLD_MS } from '../shared/protocol/options';
-import { causeText, stallSummary } from '../shared/phrases';
+import { blockedNowText } from '../shared/phrases';
 import { formatOptions, parseArgs, thresholdFor, type OptionSpec } from './args';
 import { ExitCode, type CliIo, type Command } from './command';
 import { serializeReport } from './reportFile';
@@ -212,9 +212,8 @@ const STUCK_AFTER_MS = 3000;
  * cannot run its signal handler: uvicorn's, a Node server's graceful shutdown), and how to force it.
  */
 export function stuckText(signal: NodeJS.Signals, stalls: readonly Stall[], nowMs: number): string {
-  const hung = stalls.filter((s) => s.ongoing).sort((a, b) => a.startMs - b.startMs)[0];
-  const why = hung ? `; its event loop is blocked: ${stallSummary(hung, nowMs - hung.startMs)} (${causeText(hung.cause)})` : '';
-  return `the command has not exited ${STUCK_AFTER_MS / 1000} s after ${signal}${why}. Interrupt again (Ctrl-C) to kill it.`;
+  const why = blockedNowText(stalls, nowMs);
+  return `the command has not exited ${STUCK_AFTER_MS / 1000} s after ${signal}${why ? `; ${why}` : ''}. Interrupt again (Ctrl-C) to kill it.`;
 }
 
 /** How long the command's remaining processes get to exit after a signal before they are killed. */

@@ -111,6 +111,16 @@ export function stallSummary(stall: Stall, durationMs = stall.durationMs): strin
   return parts.join(' ');
 }
 
+/**
+ * `its event loop is blocked: 5.01 s ongoing stall in GET /x at app.py:15 (sync native call holding the GIL)`:
+ * said where a program does not answer or does not stop, if a stall going on is why. Undefined otherwise.
+ */
+export function blockedNowText(stalls: readonly Stall[], nowMs: number): string | undefined {
+  let hung: Stall | undefined;
+  for (const s of stalls) if (s.ongoing && (!hung || s.startMs < hung.startMs)) hung = s;
+  return hung && `its event loop is blocked: ${stallSummary(hung, nowMs - hung.startMs)} (${causeText(hung.cause)})`;
+}
+
 /** How the probe gets into a program: said where no probe reported. */
 export const PROBE_REACH = 'the probe loads into Node.js processes through NODE_OPTIONS and into Python asyncio programs through PYTHONPATH';
 

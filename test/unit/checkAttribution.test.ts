@@ -4,6 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { formatCheckSummary } from '../../src/cli/checkSummary';
 import { endpointStalls, handlerMatches, routeMatches } from '../../src/core/check/attribution';
 import { toCheckJson } from '../../src/core/check/checkJson';
@@ -11,7 +13,7 @@ import { resultView } from '../../src/core/check/checkView';
 import { endpointName, parseEndpoint } from '../../src/core/check/endpoint';
 import { toJUnit } from '../../src/core/check/junit';
 import type { CheckResult } from '../../src/core/check/runCheck';
-import { stillBusy } from '../../src/core/check/runCheck';
+import { runCheck, stillBusy } from '../../src/core/check/runCheck';
 import { CanaryLog } from '../../src/core/check/canaryLog';
 import { judgeEndpoint } from '../../src/core/check/verdict';
 import type { Handler } from '../../src/shared/protocol/model';
@@ -185,3 +187,25 @@ test('the table says how long the server needed to catch up, and when the wait r
 function checkOf(endpoints: CheckResult['endpoints']): CheckResult {
   return { baseUrl: 'http://127.0.0.1:3000', thresholdMs: 50, budgetMs: 50, canary: null, canaryIdle: null, endpoints, startedAtMs: T0 - 4000, endedAtMs: T0 + 20_000 };
 }
+
+test('an endpoint that gives no answer because the loop is blocked is said so, with the stall going on and its line', async () => {
+  const server = createServer(() => undefined); // never answers
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as AddressInfo).port;
+  const settings = { baseUrl: `http://127.0.0.1:${port}`, endpoints: [parseEndpoint('GET /validate/aaaa!')], canary: null, connections: 1, durationS: 1, idleS: 0, thresholdMs: 50, budgetMs: 0, requestTimeoutS: 0.3 };
+  const hang = stall({ ongoing: true, startMs: Date.now() - 2000, culprit: { file: '/srv/app/search.py', line: 19, column: 1, function: 'validate' }, handler: { kind: 'http', label: 'GET /validate/{email}' }, cause: { kind: 'native', holdsGil: true } });
+  try {
+    for (const [stalls, expected] of [
+      [[hang], /^GET \/validate\/aaaa! got no answer within 300 ms at http:\/\/127\.0\.0\.1:\d+\/validate\/aaaa!: its event loop is blocked: 2\.\d+ s ongoing stall in GET \/validate\/\{email\} at search\.py:19 \(sync native call holding the GIL\)$/],
+      [[], /^GET \/validate\/aaaa! failed \(no answer within 300 ms\) at .*; stallscope check needs endpoints that answer 2xx or 3xx$/],
+    ] as const) {
+      await assert.rejects(runCheck(settings, { workerScript: '/nonexistent', stalls: () => stalls }), (e: Error) => {
+        assert.match(e.message, expected);
+        return true;
+      });
+    }
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+});

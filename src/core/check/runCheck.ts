@@ -14,7 +14,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Env } from '../probeEnv';
 import type { LagSample, Stall } from '../../shared/protocol/model';
-import { formatDuration, frameLocation } from '../../shared/phrases';
+import { blockedNowText, formatDuration, frameLocation } from '../../shared/phrases';
 import { handlerMatches } from './attribution';
 import { endpointName, endpointUrl, type Endpoint } from './endpoint';
 import { isSuccess, timedRequest } from './timedRequest';
@@ -120,8 +120,12 @@ export async function runCheck(s: CheckSettings, h: CheckHost): Promise<CheckRes
       aborted(h.signal);
       const r = await timedRequest(endpointUrl(s.baseUrl, e), { method: e.method, timeoutMs });
       if (!isSuccess(r.status)) {
+        const who = `${e === s.canary ? 'the canary ' : ''}${endpointName(e)}`;
+        // No answer at all is often a loop blocked by this very request: then that is the news, with its line.
+        const blocked = r.status === undefined ? blockedNowText(h.stalls(), Date.now()) : undefined;
+        if (blocked) throw new CheckError(`${who} got no answer within ${formatDuration(timeoutMs)} at ${endpointUrl(s.baseUrl, e)}: ${blocked}`, 'endpoint');
         const what = r.status === undefined ? `failed (${r.error ?? 'no answer'})` : `answered status ${r.status}`;
-        throw new CheckError(`${e === s.canary ? 'the canary ' : ''}${endpointName(e)} ${what} at ${endpointUrl(s.baseUrl, e)}; stallscope check needs endpoints that answer 2xx or 3xx`, 'endpoint');
+        throw new CheckError(`${who} ${what} at ${endpointUrl(s.baseUrl, e)}; stallscope check needs endpoints that answer 2xx or 3xx`, 'endpoint');
       }
     }
 
