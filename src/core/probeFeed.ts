@@ -90,11 +90,16 @@ export class ProbeFeed extends EventEmitter<ProbeFeedEvents> {
     let set = this.open.get(key);
     if (!set) this.open.set(key, (set = new Set()));
     set.add(conn);
+    // Asked each time, as for the probe's own messages: a recording whose session ended takes no more.
+    const current = () => this.route.recordingFor(conn);
     const hang = HangWatch.open(conn.hello, {
       ongoing: (pid, threadId, except) =>
-        rec.stalls.find((s) => s.ongoing && s.pid === pid && s.thread.id === threadId && s.id !== except),
-      show: (stall) => this.store(rec, stall),
-      takeBack: (id) => rec.removeStall(id),
+        current()?.stalls.find((s) => s.ongoing && s.pid === pid && s.thread.id === threadId && s.id !== except),
+      show: (stall) => {
+        const r = current();
+        if (r) this.store(r, stall);
+      },
+      takeBack: (id) => current()?.removeStall(id),
     });
     if (hang) this.hangs.set(conn, hang);
     this.emit('connection', conn, rec);

@@ -1,10 +1,28 @@
 /**
  * The hang file as the host reads it (core/hangFile): a dump read by the board's rules, and bad
- * input (a file not ours, a board caught mid-write, a dump cut short) read as nothing, never a throw.
+ * input (a file not ours, a board caught mid-write, a dump cut short) read as nothing, never a throw;
+ * and the feed's use of it (core/hangWatch through core/probeFeed).
  */
+
+async function waitFor<T>(probe: () => T | undefined, ms: number, what: string): Promise<T> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) {
+    const v = probe();
+    if (v !== undefined) return v;
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { readHangFile } from '../../src/core/hangFile';
+import { HANG_POLL_MS } from '../../src/core/hangWatch';
+import { ProbeFeed } from '../../src/core/probeFeed';
+import type { ProbeServer } from '../../src/core/probeServer';
+import { Recording } from '../../src/core/recording';
+import { hello } from './samples';
 import { HANG_HEADER_BYTES, HANG_JSON_AT, HANG_MAGIC, HANG_SLOT0, type HangBoard } from '../../src/shared/protocol/hangFile';
 
 const LIB = '/usr/lib/python3.11/';
@@ -86,4 +104,33 @@ test('bad input is read as nothing: another file, a board caught mid-write, no d
   assert.equal(readHangFile(file(board, ''), '/'), undefined);
   assert.deepEqual(readHangFile(file(board, 'Timeout (0:00:00.650000)!\nThread 0x00007f00'), '/')?.hung, []);
   assert.equal(readHangFile(file(board, ok), '/')?.hung[0].culprit?.line, 3, 'the control reads');
+});
+
+test('the feed shows a hang file\'s hang in the connection\'s recording, and none once that recording\'s session ended', async () => {
+  // The test's own process stands in for the probe's: its descriptor of a file holding a dump.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ss-hangfile-'));
+  const fd = fs.openSync(path.join(dir, 'hang'), 'w+');
+  const dump = `Timeout (0:00:00.650000)!\nThread 0x00007f0000000001 (most recent call first):\n  File "/srv/app/a.py", line 3 in f\n`;
+  fs.writeSync(fd, file({ ...board, offsetMs: 0 }, dump, { last: (Date.now() - 2000) / 1000, parked: 0 }));
+  const server = new EventEmitter();
+  let ended = false;
+  const rec = new Recording();
+  const feed = new ProbeFeed(server as unknown as ProbeServer, { recordingFor: () => (ended ? undefined : rec) });
+  const conn = { id: 1, key: 'session', send: () => undefined, hello: hello({ pid: process.pid, hangFile: `/proc/${process.pid}/fd/${fd}`, runtime: { name: 'python', version: '3.11.7' } }) };
+  try {
+    server.emit('connection', conn);
+    await waitFor(() => rec.stalls.find((s) => s.ongoing), 5000, 'the hang shown');
+    const shown = rec.stalls[0];
+    assert.deepEqual([shown.culprit?.line, shown.handler, shown.cause?.kind], [3, null, 'native']);
+    ended = true;
+    rec.end();
+    assert.equal(rec.getStall(shown.id)?.ongoing, undefined, 'closed with the session');
+    await new Promise((r) => setTimeout(r, 3 * HANG_POLL_MS));
+    assert.equal(rec.getStall(shown.id)?.ongoing, undefined, 'and not opened again by the next read of the file');
+  } finally {
+    server.emit('disconnect', conn);
+    feed.dispose();
+    fs.closeSync(fd);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
