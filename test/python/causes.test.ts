@@ -18,8 +18,8 @@ before(() => ensurePythonTools());
 
 /**
  * Python for a thread that counts while it holds the GIL: `ran(fn)` says whether 20 calls let it in,
- * in each of 3 tries (on a loaded machine one try may last past the switch interval, and the GIL is
- * then handed over whatever the calls do).
+ * in each of 6 tries (on a loaded machine a try may last past the switch interval, and the GIL is
+ * then handed over whatever the calls do; one try in which it never ran is proof enough).
  */
 const SPINNER = `
 import sys, threading, time
@@ -34,7 +34,7 @@ def ran_once(fn):
     for _ in range(20): fn()
     return n[0] != before
 def ran(fn):
-    return all(ran_once(fn) for _ in range(3))
+    return all(ran_once(fn) for _ in range(6))
 `;
 
 test('a thread that starved the loop is blamed on the line most looks found it on, not the one it ended on', () => {
