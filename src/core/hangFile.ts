@@ -38,8 +38,6 @@ type DumpFrame = [file: string, line: number, fn: string];
 
 const THREAD = /^(?:Current thread|Thread) (0x[0-9a-fA-F]+)/;
 const FRAME = /^ {2}File "(.*)", line (\d+) in (.*)$/;
-/** Innermost functions of a thread that waits with the GIL let go (a lock, a queue, I/O): not its holder. */
-const WAITS = new Set(['wait', 'get', 'select', 'poll', 'acquire', '_wait_for_tstate_lock', 'accept', 'recv', 'recv_into', 'readline', 'read']);
 
 /** The board and the loops held up, or undefined when the file holds no dump (or not one of ours). */
 export function readHangFile(data: Buffer, cwd: string): HangRead | undefined {
@@ -63,7 +61,7 @@ export function readHangFile(data: Buffer, cwd: string): HangRead | undefined {
     const at = HANG_SLOT0 + HANG_SLOT_BYTES * loop.slot;
     const startMs = data.readDoubleLE(at) * 1000 + board.offsetMs;
     const parked = data.readDoubleLE(at + 8) === 1;
-    const polling = inOwnPoll(stack[0], loop);
+    const polling = rules.inOwnPoll(stack[0], loop);
     if (polling && parked) continue; // idle
     // Waiting (in its poll with a tick due, or on a lock): another thread keeps the GIL from it.
     const holders = polling || rules.waits(stack[0])
@@ -106,21 +104,23 @@ function identKey(hex: string): string {
   }
 }
 
-/** A loop's thread in its own poll: the selector's select, the loop's own run, or (a C loop) the frame that started it. */
-function inOwnPoll([file, , fn]: DumpFrame, loop: HangLoop): boolean {
-  if (file.endsWith('/selectors.py')) return true;
-  if (file.endsWith('/base_events.py') && (fn === '_run_once' || fn === 'run_forever')) return true;
-  return loop.entry !== null && file === loop.entry[0] && fn === loop.entry[1];
-}
-
+/** The probe's own rules, as its board states them. */
 class Rules {
   readonly own: Set<string>;
+  private readonly waitFunctions: Set<string>;
 
   constructor(
     private readonly board: HangBoard,
     private readonly cwd: string,
   ) {
     this.own = new Set(board.own.map(identKey));
+    this.waitFunctions = new Set(board.waits);
+  }
+
+  /** A loop's thread in its own poll: the selector's select, the loop's own run, or (a C loop) the frame that started it. */
+  inOwnPoll([file, , fn]: DumpFrame, loop: HangLoop): boolean {
+    if (this.board.polls.some(([suffix, fns]) => file.endsWith(suffix) && (fns === null || fns.includes(fn)))) return true;
+    return loop.entry !== null && file === loop.entry[0] && fn === loop.entry[1];
   }
 
   isUser(file: string): boolean {
@@ -132,7 +132,7 @@ class Rules {
   }
 
   waits([file, , fn]: DumpFrame): boolean {
-    return WAITS.has(fn) && !this.isUser(file);
+    return this.waitFunctions.has(fn) && !this.isUser(file);
   }
 
   /** The stack as the protocol's frames, without the probe's; its first frame in the user's code; its route. */

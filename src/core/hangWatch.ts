@@ -10,12 +10,12 @@
 import * as fs from 'node:fs';
 import { HANG_HEADER_BYTES } from '../shared/protocol/hangFile';
 import type { HelloMessage } from '../shared/protocol/probeMessages';
-import type { Stall } from '../shared/protocol/model';
+import { round2, type Stall } from '../shared/protocol/model';
 import { readHangFile } from './hangFile';
 
 export const HANG_POLL_MS = 250;
 /** How long a dump must have stood before it is shown. */
-export const HANG_SETTLE_MS = 200;
+const HANG_SETTLE_MS = 200;
 /** The most of a dump read: every thread of a big program, stacks of 100 frames each. */
 const MAX_READ_BYTES = HANG_HEADER_BYTES + 1024 * 1024;
 
@@ -79,8 +79,8 @@ export class HangWatch {
     this.fd = undefined;
   }
 
-  /** Reads the file once (every HANG_POLL_MS; tests call it). */
-  poll(nowMs: number): void {
+  /** Reads the file once (every HANG_POLL_MS). */
+  private poll(nowMs: number): void {
     if (this.fd === undefined) return;
     let data: Buffer | undefined;
     try {
@@ -138,8 +138,4 @@ export class HangWatch {
       if (s.ours) this.sink.takeBack(s.id);
     }
   }
-}
-
-function round2(ms: number): number {
-  return Math.round(ms * 100) / 100;
 }

@@ -10,7 +10,7 @@ import { EventEmitter } from 'node:events';
 import { mergePauseReports, sameBreak, type PauseReports, type PauseSource } from '../shared/pauses';
 import { REPORT_VERSION } from '../shared/protocol/constants';
 import type { HelloMessage, ProbeData } from '../shared/protocol/probeMessages';
-import type { LagSample, ListeningServer, PauseRange, ProcessInfo, Stall } from '../shared/protocol/model';
+import { round2, type LagSample, type ListeningServer, type PauseRange, type ProcessInfo, type Stall } from '../shared/protocol/model';
 import type { Report } from '../shared/protocol/report';
 import type { TimelineState } from '../shared/protocol/webviewMessages';
 import { assertNever } from '../shared/guards';
@@ -124,7 +124,7 @@ export class Recording extends EventEmitter<RecordingEvents> {
     // A stall still marked ongoing when its process died will never get its end message: close it here.
     for (const s of this.stallsById.values()) {
       if (s.pid === pid && s.ongoing) {
-        s.durationMs = Math.max(s.durationMs, Math.round((atMs - s.startMs) * 100) / 100);
+        s.durationMs = Math.max(s.durationMs, round2(atMs - s.startMs));
         delete s.ongoing;
         this.queue('stalls', s);
       }

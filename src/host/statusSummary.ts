@@ -5,7 +5,7 @@
  * `vscode`-free. "Live" p99 is the worst p99 among the latest sample of each thread that reported
  * within the last couple of intervals, so a process that exited stops counting.
  */
-import type { LagSample, Stall } from '../shared/protocol/model';
+import { longestOngoing, type LagSample, type Stall } from '../shared/protocol/model';
 import { causeText, formatDuration, frameLocation, plural, stallSummary } from '../shared/phrases';
 
 export interface StatusSummary {
@@ -26,9 +26,8 @@ export const HANG_SHOWN_AFTER_MS = 1000;
 
 /** The stall going on the longest, once it has lasted HANG_SHOWN_AFTER_MS. */
 export function hungStall(stalls: readonly Stall[], nowMs: number): Stall | undefined {
-  let hung: Stall | undefined;
-  for (const s of stalls) if (s.ongoing && nowMs - s.startMs >= HANG_SHOWN_AFTER_MS && (!hung || s.startMs < hung.startMs)) hung = s;
-  return hung;
+  const hung = longestOngoing(stalls);
+  return hung && nowMs - hung.startMs >= HANG_SHOWN_AFTER_MS ? hung : undefined;
 }
 
 export function liveP99(lag: readonly LagSample[], nowMs: number): number | undefined {
@@ -75,10 +74,10 @@ export function statusSummary(input: StatusInput, nowMs: number): (StatusSummary
   }
   if (rec.hung) {
     const blocked = formatDuration(nowMs - rec.hung.startMs);
-    const where = rec.hung.culprit ? ` · ${frameLocation(rec.hung.culprit)}` : '';
+    const at = rec.hung.culprit && frameLocation(rec.hung.culprit);
     return {
-      text: `$(warning) blocked ${blocked}${where}`,
-      ariaLabel: `Stallscope: an event loop has been blocked for ${blocked}${rec.hung.culprit ? `, at ${frameLocation(rec.hung.culprit)}` : ''}`,
+      text: `$(warning) blocked ${blocked}${at ? ` · ${at}` : ''}`,
+      ariaLabel: `Stallscope: an event loop has been blocked for ${blocked}${at ? `, at ${at}` : ''}`,
       tooltip: `Stallscope: ${stallSummary(rec.hung, nowMs - rec.hung.startMs)} (${causeText(rec.hung.cause)}). Click to open the timeline.`,
       action: 'showTimeline',
       alarm: true,

@@ -16,7 +16,3 @@ export function hrMs(): number {
 export function measureEpochOffset(): number {
   return performance.timeOrigin + performance.now() - hrMs();
 }
-
-export function round2(x: number): number {
-  return Math.round(x * 100) / 100;
-}

@@ -4,8 +4,7 @@
  * but the heartbeat still knows each stall's exact duration once it ends, and the lag series.
  * Everything here is unref'd: the socket (see Transport) and the flush timer.
  */
-import type { LagSample, Stall } from '../shared/protocol/model';
-import { round2 } from './clock';
+import { round2, type LagSample, type Stall } from '../shared/protocol/model';
 import type { Heartbeat } from './heartbeat';
 import type { GapRecord, LagRecord } from './heartbeatLayout';
 import { HeartbeatReader } from './heartbeatReader';

@@ -8,8 +8,7 @@
  * A debugger pause is not lag: the beat after a breakpoint was late by the whole pause, so the
  * samples that span one are taken as if the pause had not been (withoutPause).
  */
-import type { LagSample } from '../shared/protocol/model';
-import { round2 } from './clock';
+import { round2, type LagSample } from '../shared/protocol/model';
 import { PARKED_SPAN, type LagRecord } from './heartbeatLayout';
 import type { HeartbeatReader } from './heartbeatReader';
 

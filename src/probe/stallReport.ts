@@ -2,9 +2,8 @@
  * From what the watchdog knows of a stall to the message the host gets. Pure: the stall's state,
  * its timing and the thread's GC time in, a Stall and the rules about it out.
  */
-import type { Cause, Stall, ThreadRef } from '../shared/protocol/model';
+import { round2, type Cause, type Stall, type ThreadRef } from '../shared/protocol/model';
 import type { RequestContextMode } from '../shared/protocol/options';
-import { round2 } from './clock';
 import type { Interpretation, LocationResolver } from './frames';
 import { agreedLate, judgeLooks, preferSamples, type Look } from './looks';
 import type { StallState, StallTiming } from './watchedThread';

@@ -6,7 +6,7 @@
  * Strings built here from the user's program stay untrusted: callers render them as text.
  */
 import { packageOf } from './codeOrigin';
-import type { Cause, Frame, Handler, ProcessInfo, Runtime, Stall } from './protocol/model';
+import { longestOngoing, type Cause, type Frame, type Handler, type ProcessInfo, type Runtime, type Stall } from './protocol/model';
 import { summarizeVictims } from './victims';
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
@@ -116,8 +116,7 @@ export function stallSummary(stall: Stall, durationMs = stall.durationMs): strin
  * said where a program does not answer or does not stop, if a stall going on is why. Undefined otherwise.
  */
 export function blockedNowText(stalls: readonly Stall[], nowMs: number): string | undefined {
-  let hung: Stall | undefined;
-  for (const s of stalls) if (s.ongoing && (!hung || s.startMs < hung.startMs)) hung = s;
+  const hung = longestOngoing(stalls);
   return hung && `its event loop is blocked: ${stallSummary(hung, nowMs - hung.startMs)} (${causeText(hung.cause)})`;
 }
 

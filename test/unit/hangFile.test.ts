@@ -33,6 +33,8 @@ const board: HangBoard = {
   packageMarkers: ['/site-packages/'],
   probe: '/opt/stallscope/python/',
   own: ['0x7f0000000002'],
+  waits: ['acquire', 'get', 'read', 'select', 'wait'],
+  polls: [['/selectors.py', null], ['/base_events.py', ['_run_once', 'run_forever']]],
   loops: [{ slot: 0, ident: '0x7f0000000001', thread: { id: 0, name: 'MainThread' }, entry: ['/srv/venv/lib/python3.11/site-packages/uvicorn/server.py', 'run'] }],
   routes: { '/srv/app/app/routes.py': { search: { kind: 'http', label: 'GET /search/{q}', route: '/search/{q}' } } },
 };

@@ -24,9 +24,8 @@ class Core:
         self._reset()
 
     def _reset(self):
-        board = getattr(self, "board", None)
-        if board is not None:
-            board.detach_all()
+        if self.board is not None:
+            self.board.detach_all()
         self.pid = os.getpid()
         self.offset = time.time() - _mono()
         self.monitors = {}
@@ -34,7 +33,6 @@ class Core:
         self.watchdog = None
         self.session = None
         self.gilfree = None  # faulthandler's timer and the file it dumps to, with a host session
-        self.board = None  # that file's head, which the host reads while this process cannot speak
         self.lag_interval = (self.options.lag_interval_ms if self.options else 100.0) / 1000
         self.recompute_threshold()
 
@@ -66,6 +64,12 @@ class Core:
             except Exception:
                 pass
 
+    @property
+    def board(self):
+        """The head of faulthandler's file, which the host reads while this process cannot speak."""
+        gilfree = getattr(self, "gilfree", None)
+        return gilfree.board if gilfree is not None else None
+
     def epoch(self, mono):
         return (mono + self.offset) * 1000
 
@@ -80,19 +84,15 @@ class Core:
                 now = _mono()
                 if not m.parked and (now - m.last) * 1000 >= self.threshold_ms:
                     m._gap_ended(now, now - m.last, max(0.0, now - m.due))
-                m.stop()
-                if self.board is not None:
-                    self.board.detach(m)
-                    self._describe()
+                self._stop(m)
+                self._describe()
                 self._thread_state(m, "exit")
             return
         m = self.monitors.get(ident)
         if m is not None:
             if m.loop is loop:
                 return
-            m.stop()
-            if self.board is not None:
-                self.board.detach(m)
+            self._stop(m)
         # The probe's own start-up (threads, imports) comes first: it is not the program's stall.
         self._ensure_started()
         m = LoopMonitor(loop, self)
@@ -105,6 +105,11 @@ class Core:
             self.session.loop_started(_mono())
         self._thread_state(m, "online")
         self.watchdog.wake.set()
+
+    def _stop(self, monitor):
+        monitor.stop()
+        if self.board is not None:
+            self.board.detach(monitor)
 
     def adopt_running_loop(self):
         """Watches the loop running in this thread (watch() called from a coroutine)."""
@@ -137,9 +142,8 @@ class Core:
 
             try:
                 self.gilfree = GilFreeDump()
-                self.board = self.gilfree.board
             except Exception:
-                self.gilfree = self.board = None
+                self.gilfree = None
             self.session = Session(self, self.options, self.started_at_ms)
             if self.options.gc == "always":
                 _gcwatch.enable()

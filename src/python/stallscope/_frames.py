@@ -143,10 +143,13 @@ def from_dump(stack):
 
 SELECTORS_FILE = os.sep + "selectors.py"
 BASE_EVENTS_FILE = os.sep + "base_events.py"
+# A pure-Python loop's poll as a dump shows its innermost frame: (file suffix, its functions, or None
+# for any). The host reads dumps by the same rule (see _hangfile).
+POLL_FRAMES = ((SELECTORS_FILE, None), (BASE_EVENTS_FILE, ("_run_once", "run_forever")))
 # A thread whose innermost function is one of these, outside the user's code, waits (for a lock, a
 # queue, I/O) with the GIL let go: it is not the thread that holds it.
-_WAIT_FUNCTIONS = frozenset({"wait", "get", "select", "poll", "acquire", "_wait_for_tstate_lock", "accept", "recv", "recv_into", "readline", "read"})
+WAIT_FUNCTIONS = frozenset({"wait", "get", "select", "poll", "acquire", "_wait_for_tstate_lock", "accept", "recv", "recv_into", "readline", "read"})
 
 
 def is_wait(file, function):
-    return function in _WAIT_FUNCTIONS and not is_user_file(file)
+    return function in WAIT_FUNCTIONS and not is_user_file(file)

@@ -54,7 +54,7 @@ class GilFreeDump:
 
     def path(self):
         """Where the host opens this file (Linux), if it can read it there."""
-        if self.board is None or self.disabled or "_pytest" in sys.modules:
+        if self.board is None or not self.usable():
             return None
         path = "/proc/%d/fd/%d" % (os.getpid(), self.fd)
         return path if os.path.exists(path) else None
@@ -124,9 +124,7 @@ def in_own_poll(stack, entry_code):
     """A loop's thread dumped in its poll: the selector's select, the loop's own run, or (uvloop,
     whose poll is C) the frame that started the loop."""
     file, _line, function = stack[0]
-    if file.endswith(_frames.SELECTORS_FILE):
-        return True
-    if file.endswith(_frames.BASE_EVENTS_FILE) and function in ("_run_once", "run_forever"):
+    if any(file.endswith(suffix) and (functions is None or function in functions) for suffix, functions in _frames.POLL_FRAMES):
         return True
     return entry_code is not None and file == entry_code.co_filename and function == entry_code.co_name
 

@@ -65,6 +65,8 @@ class Board:
             "notUser": list(_frames.NOT_USER_PREFIXES),
             "packageMarkers": list(_frames.PACKAGE_MARKERS),
             "probe": _frames.PROBE_DIR + os.sep,
+            "waits": sorted(_frames.WAIT_FUNCTIONS),
+            "polls": [[suffix, list(functions) if functions is not None else None] for suffix, functions in _frames.POLL_FRAMES],
             "own": ["%#x" % ident for ident in _threads.own()],
             "loops": [],
             "routes": self.routes,

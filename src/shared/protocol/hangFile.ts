@@ -39,6 +39,10 @@ export interface HangBoard {
   probe: string;
   /** Idents of the probe's own threads. */
   own: string[];
+  /** Innermost functions, outside the user's code, of a thread that waits with the GIL let go (a lock, I/O). */
+  waits: string[];
+  /** A loop's poll as its innermost dumped frame shows it: [file suffix, its functions or null for any]. */
+  polls: Array<[string, string[] | null]>;
   loops: HangLoop[];
   /** {file: {function: handler}}: the route whose endpoint each function of the user's is. */
   routes?: Record<string, Record<string, Handler>>;
@@ -63,6 +67,8 @@ export function isHangBoard(v: unknown): v is HangBoard {
     isStrArr(8)(v.packageMarkers) &&
     isStr(v.probe) &&
     isStrArr(64)(v.own) &&
+    isStrArr(64)(v.waits) &&
+    isArr(v.polls, (p): p is [string, string[] | null] => Array.isArray(p) && p.length === 2 && isStr(p[0]) && (p[1] === null || isStrArr(16)(p[1])), 8) &&
     isArr(v.loops, isHangLoop, HANG_SLOTS) &&
     (v.routes === undefined || (isObj(v.routes) && Object.values(v.routes).every((fns) => isObj(fns) && Object.values(fns).every(isHandler))))
   );

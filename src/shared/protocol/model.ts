@@ -60,6 +60,18 @@ export interface Handler {
   path?: string;
 }
 
+/** A time or duration as the wire carries it: milliseconds to the hundredth. */
+export function round2(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
+
+/** The stall going on the longest (the one that began first among those still ongoing), if any. */
+export function longestOngoing(stalls: readonly Stall[]): Stall | undefined {
+  let found: Stall | undefined;
+  for (const s of stalls) if (s.ongoing && (!found || s.startMs < found.startMs)) found = s;
+  return found;
+}
+
 /** Longest HTTP handler label the probe reports. */
 export const MAX_HTTP_LABEL = 200;
 

@@ -13,6 +13,7 @@ import {
   isRuntime,
   isStall,
   isThreadRef,
+  round2,
   type LagSample,
   type ListeningServer,
   type PauseRange,
@@ -144,7 +145,7 @@ export function helloMessage(f: HelloFields): HelloMessage {
     cwd: f.cwd,
     runtime: { name: f.runtime.name, version: f.runtime.version.slice(0, 64) },
     mode: f.mode,
-    startedAtMs: Math.round(f.startedAtMs * 100) / 100,
+    startedAtMs: round2(f.startedAtMs),
   };
 }
 
