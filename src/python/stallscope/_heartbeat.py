@@ -11,7 +11,11 @@ as half a period before the tick was due (the expected value) and the period is 
 
 Everything here runs on the loop's thread, once per tick: a clock read, a compare, a list append.
 The pure-Python loop's heartbeat parks while the loop sits idle in select (a tick that finds the
-whole period idle arms no next one; select's return re-arms it), so an idle server pays nothing.
+whole period idle arms no next one), so an idle server pays nothing. A socket waking it re-arms the
+tick. A timer waking it (uvicorn's own tick every 100 ms, a keep-alive timeout) starts a turn that
+the next select call times instead: a short one that leaves nothing to run goes back to sleep
+parked, and only a busy one re-arms the tick. (Re-arming at every return made each of those
+wake-ups two: the tick's own, a period later, to find the loop idle again.)
 """
 import collections
 import threading
@@ -20,6 +24,8 @@ import time
 from . import _baseline, _options, _pool, _threads
 
 _mono = time.monotonic
+# s a turn after idle may run and still go back to sleep parked: a timer's tick, not a request's work.
+TURN_BUSY = 0.001
 
 
 class LoopMonitor:
@@ -42,7 +48,7 @@ class LoopMonitor:
         self.gilfree = None  # (when, stack) faulthandler dumped of this thread (watchdog-owned)
         self.running = True
         self.parked = False  # no tick armed: the loop sat idle in select (pure-Python loop only)
-        self.unparked_at = None  # the tick _unpark made: the turn after idle runs since then
+        self.unparked_at = 0.0  # when select last returned to the parked loop
         self.pool = _pool.PoolWatch()
         # Store the last tick / the parked flag where the host reads them while this process cannot
         # speak (see _hangfile); None without a host session.
@@ -63,13 +69,20 @@ class LoopMonitor:
 
         def timed_select(timeout=None):
             t0 = mono()
+            if self.handle is None and not self.parked and self.running:
+                try:
+                    timeout = self._turn_ended(t0, timeout)
+                except Exception:
+                    pass  # (never into the loop's own select)
+            events = None
             try:
-                return select(timeout)
+                events = select(timeout)
+                return events
             finally:
                 t1 = mono()
                 self.idle += t1 - t0
                 if self.parked:
-                    self._unpark(t1, t0 + timeout if timeout is not None and timeout >= 0 else None)
+                    self._unpark(t1, t0 + timeout if timeout is not None and timeout >= 0 else None, bool(events))
 
         timed_select._stallscope = True
         try:
@@ -83,10 +96,11 @@ class LoopMonitor:
         if self.running and self.win_lags and threading.get_ident() == self.ident:
             self._close_window(_mono())
         self.running = False
-        try:
-            self.handle.cancel()
-        except Exception:
-            pass
+        if self.handle is not None:
+            try:
+                self.handle.cancel()
+            except Exception:
+                pass
         self.runq.close()
         unwrap = getattr(self, "_unwrap", None)
         if unwrap:
@@ -96,6 +110,7 @@ class LoopMonitor:
                 pass
 
     def _tick(self):
+        self.handle = None
         now = _mono()
         gap = now - self.last
         lateness = now - self.due
@@ -124,10 +139,15 @@ class LoopMonitor:
         self.due = now + self.period
         self.handle = self.loop.call_later(self.period, self._tick)
 
-    def _unpark(self, now, due):
+    def _unpark(self, now, due, io):
         """select returned to a parked loop: the gap starts now (it was idle until now), unless it
         returned a stall's length after its timeout (`due`): then a timer it had due waited that
-        long, while another thread held the GIL (told like any stall no look caught)."""
+        long, while another thread held the GIL (told like any stall no look caught).
+
+        `io`: woken by a socket or another thread (a request, a threadpool job done): the tick
+        resumes at once. A request's turn may hand work to a thread and sleep again, and only a
+        tick due meanwhile sees that thread keep the GIL from the loop. A timer's turn is followed
+        by select instead (_turn_ended)."""
         if due is not None and (now - due) * 1000 >= self.core.threshold_ms:
             self.core.gap_ended(self, now, now - due, now - due, due)
         self.last, self.last_idle = now, self.idle
@@ -135,11 +155,12 @@ class LoopMonitor:
             self.mark_last(now)
         self.unparked_at = now
         self.due = now + self.period
-        try:
-            self.handle = self.loop.call_later(self.period, self._tick)
-        except Exception:
-            return
-        self.parked = False  # after `last`: the watchdog never sees an armed loop with a stale tick
+        if io:
+            try:
+                self.handle = self.loop.call_later(self.period, self._tick)
+            except Exception:
+                return
+        self.parked = False  # after `last`: the watchdog never sees a running loop with a stale beat
         if self.mark_parked is not None:
             self.mark_parked(0.0)  # (so is the host)
         # The watchdog leaves a parked loop alone: told now, it takes its early look at this turn
@@ -147,6 +168,33 @@ class LoopMonitor:
         wd = self.core.watchdog
         if wd is not None:
             wd.poke(now)
+
+    def _turn_ended(self, now, timeout):
+        """A turn since select's return ended (the loop calls select again): a beat. While the loop
+        has been awake less than TURN_BUSY, a turn that left callbacks ready is followed as well (a
+        timer's turn resolves a future, the next one runs the task it wakes), and one that left
+        nothing parks again; past that the tick resumes, which this select must not sleep past (its
+        timeout was worked out before the tick existed). Returns the timeout."""
+        gap = now - self.last
+        if gap * 1000 >= self.core.threshold_ms or self.stall is not None:
+            self._gap_ended(now, gap, max(0.0, now - self.due))
+        self.last, self.last_idle = now, self.idle
+        if self.mark_last is not None:
+            self.mark_last(now)
+        if now - self.win_start >= self.core.lag_interval:
+            self._close_window(now)
+        if now - self.unparked_at < TURN_BUSY and self.stall is None:
+            if timeout != 0:
+                self.parked = True
+                if self.mark_parked is not None:
+                    self.mark_parked(1.0)
+            return timeout
+        self.due = now + self.period
+        try:
+            self.handle = self.loop.call_later(self.period, self._tick)
+        except Exception:
+            return timeout
+        return self.period if timeout is None or timeout > self.period else timeout
 
     def _gap_ended(self, now, gap, lateness):
         if self.exact:
@@ -156,7 +204,7 @@ class LoopMonitor:
         self.core.gap_ended(self, now, blocked, lateness, self.last)
 
     def _close_window(self, now):
-        lags = sorted(self.win_lags)
+        lags = sorted(self.win_lags) or [0.0]  # (a window of short turns after idle has no tick)
         n = len(lags)
         interval = now - self.win_start
         if self.exact:

@@ -15,6 +15,9 @@ _LAG_FLUSH = 0.5  # s
 # A server listens once its start-up is done (uvicorn: after importing the app): look often at first,
 # then seldom (each look reads the network namespace's socket table).
 _SCAN_DELAYS = (0.05, 0.1, 0.2, 0.3) + (0.5,) * 60
+# s between looks once a server was found: another one (an admin port) is rarer, and each look is
+# most of an idle server's cost to the probe while looks come every half second.
+_SCAN_FOUND = 2.0
 _SCAN_LATER = 10.0
 
 
@@ -81,9 +84,9 @@ class Session:
             self.send({"type": "lag", "samples": batch})
         if self.scan_at is not None and now >= self.scan_at:
             self.scans += 1
-            delay = _SCAN_DELAYS[self.scans] if self.scans < len(_SCAN_DELAYS) else _SCAN_LATER
-            self.scan_at = now + delay
             self._scan()
+            delay = _SCAN_DELAYS[self.scans] if self.scans < len(_SCAN_DELAYS) else _SCAN_LATER
+            self.scan_at = now + (max(delay, _SCAN_FOUND) if self.servers else delay)
 
     def next_due(self, now):
         t = self.scan_at if self.scan_at is not None else now + 1.0

@@ -119,8 +119,9 @@ class Watchdog:
                     st.next_sample = now + (SAMPLE_EVERY / 2 if len(st.samples) < 3 else SAMPLE_EVERY)
                 next_wake = min(next_wake, st.next_sample if len(st.samples) < MAX_SAMPLES else now + 0.25)
             # A loop is in a turn that may block once it missed a tick, or when it has just left
-            # select (the turn after idle is the one a timer or a request runs in).
-            in_turn = any(not m.parked and (m.stall is not None or now - m.last >= m.period or m.unparked_at == m.last) for m in monitors)
+            # select, with no tick armed yet (the turn after idle is the one a timer or a request
+            # runs in).
+            in_turn = any(not m.parked and (m.stall is not None or now - m.last >= m.period or m.handle is None) for m in monitors)
             if now >= self.chores_due and (not in_turn or now >= self.chores_due + CHORES_WAIT_MAX):
                 try:
                     self.chores_due = core.periodic(now)
