@@ -9,11 +9,12 @@
 // SATURATION (a saturated loop lags, and a probe that arms extra work on lag pays for it here); and a
 // heavy fixed rate (half the calibrated saturation). RSS at the end. Ratios against no probe are taken
 // within each round, then the median and the spread (min–max) over rounds are printed. Then the paired
-// phase: every server side by side, the fixed-rate load alternating between them, at both rates.
+// phase: every server side by side, the fixed-rate load alternating between them, at both rates, and
+// after the first, their idle CPU side by side (the rounds' idle is that of a server just started).
 //
 // Env: BENCH_CONFIGS (none,stallscope,tracked,sentry; `blockedAt` adds npm blocked-at, `als`
 //      AsyncLocalStorage alone, `ref` another build of Stallscope: BENCH_REF_CLI, BENCH_REF_NAME),
-//      BENCH_ROUNDS (5), BENCH_IDLE_S (5), BENCH_WARMUP_S (2), BENCH_SATURATE_S (6), BENCH_STATE_S (5), BENCH_FIXED_S (6), BENCH_USER_RATE (6000),
+//      BENCH_ROUNDS (5), BENCH_IDLE_S (5), BENCH_WARMUP_S (2), BENCH_SATURATE_S (6), BENCH_STATE_S (5), BENCH_FIXED_S (6), BENCH_USER_RATE (6000), BENCH_STEADY_IDLE_S (10),
 //      BENCH_RATE (the heavy rate; default half the calibrated no-probe saturation), BENCH_QUICK=1.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -40,6 +41,7 @@ const FIXED_S = envNumber('BENCH_FIXED_S', 6, 3);
 const USER_RATE = envNumber('BENCH_USER_RATE', 6000);
 const PAIRED_CYCLES = envNumber('BENCH_PAIRED_CYCLES', 10, 4);
 const PAIRED_S = envNumber('BENCH_PAIRED_S', 2, 1);
+const STEADY_IDLE_S = envNumber('BENCH_STEADY_IDLE_S', 10, 4);
 const CONNECTIONS = 50;
 
 const CONFIGS = [
@@ -229,7 +231,7 @@ for (const key of ['stallscope', 'tracked', 'ref']) {
  * fixed-rate load goes to each in turn for PAIRED_S seconds (the order rotating every cycle), so each
  * probe sub-phase has a no-probe neighbour measured within seconds on the same machine state.
  */
-async function paired(rate) {
+async function paired(rate, idleAfter) {
   if (PAIRED_CYCLES < 1 || CONFIGS.length < 2) return undefined;
   const servers = [];
   for (const c of CONFIGS) servers.push(await startServer(c));
@@ -256,7 +258,17 @@ async function paired(rate) {
         main[c.key].push(mainUs[j + 1] / mainUs[0]);
       });
     }
-    return { all, main };
+    // Idle once every server has run for a while (its code compiled, its start-up chores over), all
+    // side by side: what an idle server costs for the rest of its life. The rounds' idle above is
+    // the first seconds after start.
+    let steadyIdlePct;
+    if (idleAfter) {
+      await sleep(1000);
+      const c0 = servers.map((s) => threadCpuMs(s.pid));
+      await sleep(STEADY_IDLE_S * 1000);
+      steadyIdlePct = servers.map((s, k) => (cpuDelta(c0[k], threadCpuMs(s.pid)) / (STEADY_IDLE_S * 1000)) * 100);
+    }
+    return { all, main, steadyIdlePct };
   } finally {
     for (const s of servers) {
       s.launcher.kill('SIGTERM');
@@ -266,15 +278,26 @@ async function paired(rate) {
 }
 
 const pairedRatios = {};
+let steadyIdle;
 for (const [label, r] of [[`${USER_RATE} req/s`, USER_RATE], [`${rate} req/s`, rate]]) {
-  const p = await paired(r);
+  const p = await paired(r, steadyIdle === undefined);
   if (!p) continue;
   pairedRatios[label] = p;
+  steadyIdle ??= p.steadyIdlePct;
   console.log(`\n  CPU/req paired at ${label} (all servers side by side after a burst, load rotating every ${PAIRED_S} s, ${PAIRED_CYCLES} cycles), / no probe, median [min–max]:`);
   console.log(
     table([
       ['config', 'all threads', 'main thread only'],
       ...CONFIGS.slice(1).map((c) => [c.name, spread(p.all[c.key], 3), spread(p.main[c.key], 3)]),
+    ]),
+  );
+}
+if (steadyIdle) {
+  console.log(`\n  Idle CPU once every server has run for a while (after the first paired phase), side by side for ${STEADY_IDLE_S} s:`);
+  console.log(
+    table([
+      ['config', 'idle CPU', 'added'],
+      ...CONFIGS.map((c, k) => [c.name, `${fixed(steadyIdle[k], 3)} %`, k === 0 ? '' : `${steadyIdle[k] >= steadyIdle[0] ? '+' : ''}${fixed(steadyIdle[k] - steadyIdle[0], 3)} % of a core`]),
     ]),
   );
 }
@@ -284,5 +307,5 @@ console.log(`  overhead section: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 const outDir = join(ROOT, '.stallscope', 'bench');
 mkdirSync(outDir, { recursive: true });
 const outFile = join(outDir, `overhead-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(outFile, JSON.stringify({ rate, rounds: ROUNDS, userRate: USER_RATE, durations: { IDLE_S, WARMUP_S, SATURATE_S, STATE_S, FIXED_S, PAIRED_S }, results, pairedRatios }, null, 1));
+writeFileSync(outFile, JSON.stringify({ rate, rounds: ROUNDS, userRate: USER_RATE, durations: { IDLE_S, WARMUP_S, SATURATE_S, STATE_S, FIXED_S, PAIRED_S, STEADY_IDLE_S }, results, pairedRatios, steadyIdlePct: steadyIdle }, null, 1));
 console.log(`  raw results: ${outFile.slice(ROOT.length + 1)}`);
