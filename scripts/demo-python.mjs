@@ -101,4 +101,4 @@ console.log(bold('What next'));
 console.log(`  ${dim('report')}       ${rel(REPORT)}  ${dim('(stalls with full stacks, routes and lag; open it in VS Code: "Stallscope: Open Recording")')}`);
 console.log(`  ${dim('your app')}     npx stallscope run -- uvicorn main:app`);
 console.log(`  ${dim('in CI')}        npx stallscope check -e 'GET /items/1' --canary 'GET /health' --junit stallscope.xml -- uvicorn main:app`);
-console.log(`  ${dim('in pytest')}    PYTHONPATH=<stallscope>/dist/python pytest -p stallscope  ${dim('+ @pytest.mark.stallscope(budget_ms=100)')}`);
+console.log(`  ${dim('in pytest')}    PYTHONPATH=${rel(join(ROOT, 'dist', 'python'))} pytest -p stallscope  ${dim('+ @pytest.mark.stallscope(budget_ms=100)')}`);
