@@ -110,13 +110,17 @@ export function runProbed(command: string[], o: { cwd?: string; env?: NodeJS.Pro
 }
 
 /**
- * uvicorn under the probe, ready to serve: its port (from its own log line) answers GET /health,
+ * uvicorn under the probe (`python -m uvicorn fastapi_app:app --port 0 <args>`, or `command`), ready
+ * to serve: its port (from its own log line) answers GET /health,
  * and every server process it starts (`--workers N`: N of them) has finished its start-up — the
  * supervisor prints its port before its spawned workers have even imported the app, and a worker
  * still starting when a test stops the run has had no chance to report.
  */
-export async function startUvicorn(args: string[], o: { python?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ run: ProbedRun; port: number }> {
-  const run = runProbed([o.python ?? VENV_PYTHON, '-m', 'uvicorn', 'fastapi_app:app', '--port', '0', ...args], { env: o.env });
+export async function startUvicorn(
+  args: string[],
+  o: { python?: string; env?: NodeJS.ProcessEnv; command?: string[] } = {},
+): Promise<{ run: ProbedRun; port: number }> {
+  const run = runProbed(o.command ?? [o.python ?? VENV_PYTHON, '-m', 'uvicorn', 'fastapi_app:app', '--port', '0', ...args], { env: o.env });
   const m = await run.waitFor(/Uvicorn running on http:\/\/127\.0\.0\.1:(\d+)/);
   const port = Number(m[1]);
   const workers = args.includes('--workers') ? Number(args[args.indexOf('--workers') + 1]) : 1;

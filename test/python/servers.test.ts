@@ -1,13 +1,14 @@
 /**
  * Every process of a server's tree reports with its own pid: uvicorn `--workers 2` (spawned
- * workers), `--reload` (the reloader runs no loop; its server child reports), gunicorn with
+ * workers), `--reload` (the reloader runs no loop; its server child reports), uvicorn.run() in the
+ * program (what `fastapi run` and `fastapi dev` do), gunicorn with
  * UvicornWorker (forked workers: the probe resets in each child). Each tells the port it listens on
  * (a `listening` message, as `stallscope check` needs), and after `run` exits no process is left.
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { APPS, FASTAPI_APP, ROOT, alive, ensurePythonTools, get, lineOf, runProbed, startUvicorn, type ProbedRun } from './probeHarness';
+import { APPS, FASTAPI_APP, ROOT, VENV_PYTHON, alive, ensurePythonTools, get, lineOf, runProbed, startUvicorn, type ProbedRun } from './probeHarness';
 
 before(() => ensurePythonTools());
 
@@ -60,6 +61,21 @@ test('uvicorn --reload: the server child reports; the reloader, which runs no lo
   assert.equal(report.processes?.length, 1, JSON.stringify(report.processes?.map((p) => p.argv)));
   assert.equal(report.servers?.[0]?.port, port);
 });
+
+for (const reload of [false, true]) {
+  test(`uvicorn.run() in the program (fastapi ${reload ? 'dev: reload=True' : 'run'}, python main.py): ${reload ? 'the spawned server reports, the reloader does not' : 'the program reports'}`, async () => {
+    const { run, port } = await startUvicorn([], { command: [VENV_PYTHON, 'serve_app.py', ...(reload ? ['--reload'] : [])] });
+    const { report, sleeps } = await blockAndStop(run, port, 2);
+    assert.ok(sleeps.length >= 1);
+    assert.equal(report.processes?.length, 1, JSON.stringify(report.processes?.map((p) => p.argv)));
+    const [server] = report.processes ?? [];
+    // Under the reloader, the server is a child spawned through multiprocessing; else the program itself.
+    if (reload) assert.ok(server.pid !== report.pid && server.argv.some((a) => a.includes('multiprocessing')), JSON.stringify(server));
+    else assert.equal(server.pid, report.pid);
+    assert.ok(sleeps.every((s) => s.pid === server.pid && s.handler?.label === 'GET /items/{item_id}'), JSON.stringify(sleeps.map((s) => [s.pid, s.handler])));
+    assert.deepEqual(report.servers?.map((s) => [s.pid, s.port]), [[server.pid, port]]);
+  });
+}
 
 test('gunicorn -k uvicorn.workers.UvicornWorker -w 2: forked workers report with their own pids', async () => {
   const run = runProbed([path.join(ROOT, '.venv', 'bin', 'gunicorn'), '-k', 'uvicorn.workers.UvicornWorker', '-w', '2', '-b', '127.0.0.1:0', 'fastapi_app:app']);
