@@ -103,6 +103,21 @@ export function fixed(n, digits = 1) {
   return Number.isFinite(n) ? n.toFixed(digits) : '–';
 }
 
+/** A difference, with its sign: `+0.27`, `-0.50`. */
+export function plus(n, digits = 1) {
+  return `${n >= 0 ? '+' : ''}${fixed(n, digits)}`;
+}
+
+/** The median of `xs` and their range: `1.06 [0.94–1.21]`. */
+export function spread(xs, digits, suffix = '') {
+  return `${fixed(median(xs), digits)}${suffix} [${fixed(Math.min(...xs), digits)}–${fixed(Math.max(...xs), digits)}]`;
+}
+
+/** The same for differences, signed: `+0.32 [-0.62–+0.69]`. */
+export function signed(xs, digits) {
+  return `${plus(median(xs), digits)} [${plus(Math.min(...xs), digits)}–${plus(Math.max(...xs), digits)}]`;
+}
+
 /**
  * bench/load.mjs (autocannon) on core 1 against `url` with `opts` (duration, connections,
  * overallRate); `onStart` when its connections are up. Resolves with its summary line.

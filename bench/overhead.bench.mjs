@@ -21,7 +21,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpuDelta, envNumber, fixed, loadOnCore1, median, rssMb, sleep, startOnCore0, table, threadCpuMs, threadsNamed, QUICK } from './lib.mjs';
+import { cpuDelta, envNumber, fixed, loadOnCore1, median, plus, rssMb, signed, sleep, spread, startOnCore0, table, threadCpuMs, threadsNamed, QUICK } from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -174,11 +174,6 @@ for (let round = 0; round < ROUNDS; round++) {
 const med = (key, f) => median(results[key].map(f));
 const ratio = (key, f) => results[key].map((r, i) => f(r) / f(results.none[i]));
 const diff = (key, f) => results[key].map((r, i) => f(r) - f(results.none[i]));
-const spread = (xs, digits, suffix = '') => `${fixed(median(xs), digits)}${suffix} [${fixed(Math.min(...xs), digits)}–${fixed(Math.max(...xs), digits)}]`;
-const signed = (xs, digits) => {
-  const f = (x) => `${x >= 0 ? '+' : ''}${fixed(x, digits)}`;
-  return `${f(median(xs))} [${f(Math.min(...xs))}–${f(Math.max(...xs))}]`;
-};
 
 const STATES = [
   ['fresh', `fresh @${USER_RATE}`],
@@ -297,7 +292,7 @@ if (steadyIdle) {
   console.log(
     table([
       ['config', 'idle CPU', 'added'],
-      ...CONFIGS.map((c, k) => [c.name, `${fixed(steadyIdle[k], 3)} %`, k === 0 ? '' : `${steadyIdle[k] >= steadyIdle[0] ? '+' : ''}${fixed(steadyIdle[k] - steadyIdle[0], 3)} % of a core`]),
+      ...CONFIGS.map((c, k) => [c.name, `${fixed(steadyIdle[k], 3)} %`, k === 0 ? '' : `${plus(steadyIdle[k] - steadyIdle[0], 3)} % of a core`]),
     ]),
   );
 }

@@ -24,7 +24,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpuDelta, envNumber, fixed, loadOnCore1, median, rssMb, sleep, startOnCore0, table, threadCpuMs, QUICK } from './lib.mjs';
+import { cpuDelta, envNumber, fixed, loadOnCore1, median, rssMb, signed, sleep, spread, startOnCore0, table, threadCpuMs, QUICK } from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -128,11 +128,6 @@ async function paired(loop, rate) {
   }
 }
 
-const spread = (xs, digits, suffix = '') => `${fixed(median(xs), digits)}${suffix} [${fixed(Math.min(...xs), digits)}–${fixed(Math.max(...xs), digits)}]`;
-const signed = (xs, digits) => {
-  const f = (x) => `${x >= 0 ? '+' : ''}${fixed(x, digits)}`;
-  return `${f(median(xs))} [${f(Math.min(...xs))}–${f(Math.max(...xs))}]`;
-};
 
 const t0 = Date.now();
 const out = { loops: {}, accuracy: {} };

@@ -56,9 +56,8 @@ class LoopMonitor:
         now = _mono()
         self.last = now
         self.last_idle = 0.0
-        self.due = now + self.period
         self.win_start, self.win_idle, self.win_cpu, self.win_lags = now, 0.0, time.thread_time(), []
-        self.handle = loop.call_later(self.period, self._tick)
+        self._arm(now)
 
     def _wrap_selector(self):
         sel = getattr(self.loop, "_selector", None)
@@ -116,17 +115,10 @@ class LoopMonitor:
         lateness = now - self.due
         if lateness < 0:
             lateness = 0.0
-        if gap * 1000 >= self.core.threshold_ms or self.stall is not None:
-            self._gap_ended(now, gap, lateness)
         idle_before = self.last_idle
-        self.last, self.last_idle = now, self.idle
-        mark = self.mark_last
-        if mark is not None:
-            mark(now)
         self.win_lags.append(lateness)
         self.pool.note(now)
-        if now - self.win_start >= self.core.lag_interval:
-            self._close_window(now)
+        self._beat(now, gap, lateness)
         if not self.running:
             return
         if self.exact and self.stall is None and self.idle - idle_before >= 0.9 * gap:
@@ -136,8 +128,23 @@ class LoopMonitor:
             if self.mark_parked is not None:
                 self.mark_parked(1.0)
             return
+        self._arm(now)
+
+    def _arm(self, now):
+        """The next tick, a period from now."""
         self.due = now + self.period
         self.handle = self.loop.call_later(self.period, self._tick)
+
+    def _beat(self, now, gap, lateness):
+        """A turn ended at `now`, `gap` after the last beat: a gap over the threshold (or one the
+        watchdog opened a stall for) is told, and the lag window closes when it is due."""
+        if gap * 1000 >= self.core.threshold_ms or self.stall is not None:
+            self._gap_ended(now, gap, lateness)
+        self.last, self.last_idle = now, self.idle
+        if self.mark_last is not None:
+            self.mark_last(now)
+        if now - self.win_start >= self.core.lag_interval:
+            self._close_window(now)
 
     def _unpark(self, now, due, io):
         """select returned to a parked loop: the gap starts now (it was idle until now), unless it
@@ -154,12 +161,13 @@ class LoopMonitor:
         if self.mark_last is not None:
             self.mark_last(now)
         self.unparked_at = now
-        self.due = now + self.period
         if io:
             try:
-                self.handle = self.loop.call_later(self.period, self._tick)
+                self._arm(now)
             except Exception:
                 return
+        else:
+            self.due = now + self.period  # where a tick would be due: the turn's lateness counts from it
         self.parked = False  # after `last`: the watchdog never sees a running loop with a stale beat
         if self.mark_parked is not None:
             self.mark_parked(0.0)  # (so is the host)
@@ -175,23 +183,15 @@ class LoopMonitor:
         timer's turn resolves a future, the next one runs the task it wakes), and one that left
         nothing parks again; past that the tick resumes, which this select must not sleep past (its
         timeout was worked out before the tick existed). Returns the timeout."""
-        gap = now - self.last
-        if gap * 1000 >= self.core.threshold_ms or self.stall is not None:
-            self._gap_ended(now, gap, max(0.0, now - self.due))
-        self.last, self.last_idle = now, self.idle
-        if self.mark_last is not None:
-            self.mark_last(now)
-        if now - self.win_start >= self.core.lag_interval:
-            self._close_window(now)
+        self._beat(now, now - self.last, max(0.0, now - self.due))
         if now - self.unparked_at < TURN_BUSY and self.stall is None:
             if timeout != 0:
                 self.parked = True
                 if self.mark_parked is not None:
                     self.mark_parked(1.0)
             return timeout
-        self.due = now + self.period
         try:
-            self.handle = self.loop.call_later(self.period, self._tick)
+            self._arm(now)
         except Exception:
             return timeout
         return self.period if timeout is None or timeout > self.period else timeout
