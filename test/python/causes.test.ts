@@ -20,8 +20,9 @@ before(() => ensurePythonTools());
  * Python for a thread that counts while it holds the GIL: `ran(fn)` says whether 20 calls let it in,
  * in each of 6 tries (on a loaded machine a try may last past the switch interval, and the GIL is
  * then handed over whatever the calls do; one try in which it never ran is proof enough).
- * `ever_ran(fn)`, for the control: in one try at least (on a loaded machine the OS may not run the
- * thread waiting for the GIL during a short try, whatever the calls do).
+ * `ever_ran(fn)`, for the control: in one try at least, trying for up to 3 s (on a loaded machine the
+ * OS may not run the thread waiting for the GIL during a short try, whatever the calls do: a clean-clone
+ * CI once saw six tries in a row where os.pread let nothing in).
  */
 const SPINNER = `
 import sys, threading, time
@@ -38,7 +39,10 @@ def ran_once(fn):
 def ran(fn):
     return all(ran_once(fn) for _ in range(6))
 def ever_ran(fn):
-    return any(ran_once(fn) for _ in range(6))
+    end = time.monotonic() + 3
+    while time.monotonic() < end:
+        if ran_once(fn): return True
+    return False
 `;
 
 test('a thread that starved the loop is blamed on the line most looks found it on, not the one it ended on', () => {
