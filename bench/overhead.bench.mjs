@@ -15,13 +15,14 @@
 // Env: BENCH_CONFIGS (none,stallscope,tracked,sentry; `blockedAt` adds npm blocked-at, `als`
 //      AsyncLocalStorage alone, `ref` another build of Stallscope: BENCH_REF_CLI, BENCH_REF_NAME),
 //      BENCH_ROUNDS (5), BENCH_IDLE_S (5), BENCH_WARMUP_S (2), BENCH_SATURATE_S (6), BENCH_STATE_S (5), BENCH_FIXED_S (6), BENCH_USER_RATE (6000), BENCH_STEADY_IDLE_S (10),
+//      BENCH_FLOOR_S (10: the native wake-up floor, bench/wake-floor.c, needs cc),
 //      BENCH_RATE (the heavy rate; default half the calibrated no-probe saturation), BENCH_QUICK=1.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpuDelta, envNumber, fixed, loadOnCore1, median, plus, rssMb, signed, sleep, spread, startOnCore0, table, threadCpuMs, threadsNamed, QUICK } from './lib.mjs';
+import { cpuDelta, envNumber, fixed, floorLine, loadOnCore1, median, plus, rssMb, signed, sleep, spread, startOnCore0, table, threadCpuMs, threadsNamed, wakeFloor, QUICK } from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -42,6 +43,9 @@ const USER_RATE = envNumber('BENCH_USER_RATE', 6000);
 const PAIRED_CYCLES = envNumber('BENCH_PAIRED_CYCLES', 10, 4);
 const PAIRED_S = envNumber('BENCH_PAIRED_S', 2, 1);
 const STEADY_IDLE_S = envNumber('BENCH_STEADY_IDLE_S', 10, 4);
+const FLOOR_S = envNumber('BENCH_FLOOR_S', 10, 3);
+/** The watchdog's look period at the servers' threshold, the default 50 ms (DEFAULT_THRESHOLD_MS): a look at the last beat + threshold + 1 ms. */
+const FLOOR_PERIOD_MS = 51;
 const CONNECTIONS = 50;
 
 const CONFIGS = [
@@ -296,6 +300,10 @@ if (steadyIdle) {
     ]),
   );
 }
+const floor = await wakeFloor(FLOOR_PERIOD_MS, FLOOR_S, work);
+console.log(
+  `\n${floorLine(floor, FLOOR_PERIOD_MS, USER_RATE, median(results.none.map((r) => r.afterSat.cpuUsPerReq)), median(results.stallscope.map((r) => r.afterSat.watchdogUsPerReq ?? NaN)))}`,
+);
 console.log('\n  Goals: CPU/req ≤ 1.01× no probe (paired median); p99 added ≤ 1 ms; RSS added ≤ 15 MB; idle cost toward 0.2 % of a core; ahead of the peer on every figure.');
 console.log(`  overhead section: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 

@@ -17,14 +17,15 @@
 //
 // Env: BENCH_PY_LOOPS (asyncio,uvloop), BENCH_ROUNDS (5), BENCH_IDLE_S (3), BENCH_FIXED_S (5),
 //      BENCH_WARMUP_S (1), BENCH_SATURATE_S (5), BENCH_PAIRED_CYCLES (8), BENCH_PAIRED_S (2),
-//      BENCH_PY_CALLS (5 calls per blocking kind), BENCH_PY_PARTS (overhead,accuracy), BENCH_QUICK=1.
+//      BENCH_PY_CALLS (5 calls per blocking kind), BENCH_PY_PARTS (overhead,accuracy),
+//      BENCH_FLOOR_S (10: the native wake-up floor, bench/wake-floor.c, needs cc), BENCH_QUICK=1.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpuDelta, envNumber, fixed, loadOnCore1, median, rssMb, signed, sleep, spread, startOnCore0, table, threadCpuMs, QUICK } from './lib.mjs';
+import { cpuDelta, envNumber, fixed, floorLine, loadOnCore1, median, rssMb, signed, sleep, spread, startOnCore0, table, threadCpuMs, threadsNamed, wakeFloor, QUICK } from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -43,6 +44,9 @@ const SATURATE_S = envNumber('BENCH_SATURATE_S', 5, 2);
 const PAIRED_CYCLES = envNumber('BENCH_PAIRED_CYCLES', 8, 2);
 const PAIRED_S = envNumber('BENCH_PAIRED_S', 2, 1);
 const CALLS = envNumber('BENCH_PY_CALLS', 5, 2);
+const FLOOR_S = envNumber('BENCH_FLOOR_S', 10, 3);
+/** The watchdog's look period at the default threshold, 50 ms (DEFAULT_THRESHOLD_MS), + 1 ms. */
+const FLOOR_PERIOD_MS = 51;
 const CONNECTIONS = 32;
 const PARTS = (process.env.BENCH_PY_PARTS ?? 'overhead,accuracy').split(',');
 
@@ -75,6 +79,8 @@ const childEnv = (extra = {}) => {
 const load = (url, opts, onStart) => loadOnCore1(url, { connections: CONNECTIONS, ...opts }, onStart);
 
 let serial = 0;
+/** The native wake-up floor, measured once (the first loop's overhead part). */
+let floor;
 /** Starts `argv` on core 0; resolves once serve.py wrote its port (it listens before it writes). */
 async function startServer(argv, env) {
   const portFile = join(work, `server-${++serial}.port`);
@@ -91,7 +97,15 @@ async function stop(s) {
 async function atRate(s, rate, seconds) {
   let c0;
   const run = await load(s.url, { duration: seconds, overallRate: rate }, () => (c0 = threadCpuMs(s.pid)));
-  return { cpuUsPerReq: (cpuDelta(c0, threadCpuMs(s.pid)) * 1000) / run.total, p99Ms: run.p99, errors: run.errors };
+  const c1 = threadCpuMs(s.pid);
+  // The probe's own threads (named `stallscope`, `stallscope-io` on Linux): its cost free of the machine's noise.
+  const probe = threadsNamed(s.pid, 'stallscope');
+  return {
+    cpuUsPerReq: (cpuDelta(c0, c1) * 1000) / run.total,
+    probeThreadsUsPerReq: probe.size ? (cpuDelta(c0, c1, probe) * 1000) / run.total : undefined,
+    p99Ms: run.p99,
+    errors: run.errors,
+  };
 }
 
 async function measure(config, loop, rate) {
@@ -179,6 +193,10 @@ for (const loop of PARTS.includes('overhead') ? LOOPS : []) {
       ]),
     ]),
   );
+  const probeUs = median(results.stallscope.map((r) => r.fixed.probeThreadsUsPerReq ?? NaN));
+  console.log(`  stallscope: its own threads (watchdog and socket writer) ${fixed(probeUs, 3)} µs/req @${rate}.`);
+  floor ??= await wakeFloor(FLOOR_PERIOD_MS, FLOOR_S, work);
+  console.log(floorLine(floor, FLOOR_PERIOD_MS, rate, median(results.none.map((r) => r.fixed.cpuUsPerReq))));
   out.loops[loop] = { rate, results, pairedRatios };
 }
 

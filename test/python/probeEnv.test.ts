@@ -49,3 +49,26 @@ test('a real interpreter: with the options, importing asyncio loads the probe; w
   assert.equal(r2.stderr, '');
   assert.equal(r2.stdout, 'before False\nafter False\n');
 });
+
+test("a real interpreter on Linux: the probe's watchdog thread carries the OS name `stallscope` (top -H, per-thread CPU), the program's threads keep theirs", { skip: process.platform !== 'linux' && 'thread names through /proc are Linux only' }, () => {
+  ensurePythonTools();
+  const probe = path.join(ROOT, 'dist', 'probe.js');
+  const code = `
+import asyncio, os, threading, time
+def comms():
+    return sorted(open("/proc/self/task/%s/comm" % t).read().strip() for t in os.listdir("/proc/self/task"))
+async def main():
+    threading.Thread(target=time.sleep, args=(0.5,), name="worker").start()
+    await asyncio.sleep(0.2)
+    print(" ".join(comms()))
+asyncio.run(main())
+`;
+  const base: NodeJS.ProcessEnv = { ...process.env };
+  delete base.STALLSCOPE_OPTIONS;
+  delete base.PYTHONPATH;
+  const r = spawnSync(VENV_PYTHON, ['-c', code], { env: withProbe(base, probe, { thresholdMs: 50 }) as NodeJS.ProcessEnv, encoding: 'utf8' });
+  assert.equal(r.stderr, '');
+  const names = r.stdout.trim().split(' ');
+  assert.equal(names.filter((n) => n === 'stallscope').length, 1, `one watchdog thread named stallscope: ${r.stdout}`);
+  assert.equal(names.filter((n) => n.startsWith('stallscope')).length, names.length - 2, `the others are the main thread and the program's worker: ${r.stdout}`);
+});

@@ -135,7 +135,7 @@ class Core:
     def _start_once(self):
         if self.watchdog is None:
             self.watchdog = Watchdog(self)
-            _threads.start_daemon(self.watchdog.run, "stallscope-watchdog")
+            _threads.start_daemon(self.watchdog.run, "stallscope-watchdog", "stallscope")
         if self.session is None and self.options is not None and self.options.url and self.options.enabled:
             from ._gilfree import GilFreeDump
             from ._session import Session

@@ -3,6 +3,9 @@
 pydevd (debugpy) neither traces nor suspends a thread marked `pydev_do_not_trace`, and leaves a
 thread marked `is_pydev_daemon_thread` out of the threads it shows: so a breakpoint never freezes
 the watchdog, and the user never sees it in the call stack view.
+
+On Linux each is also named for the OS (`comm`, as the Node probe's worker is): `top -H`, `ps -L` and
+per-thread CPU accounting tell the probe's cost apart from the program's.
 """
 import sys
 import threading
@@ -10,10 +13,12 @@ import threading
 _OWN = set()  # idents of the probe's threads (never a culprit, never sampled)
 
 
-def start_daemon(target, name):
+def start_daemon(target, name, comm):
+    """`comm`: the OS thread name (15 characters at most)."""
     def run():
         sys.settrace(None)  # a tracer inherited through threading.settrace (a debugger, coverage) has nothing to see here
         _OWN.add(threading.get_ident())
+        _name_os_thread(comm)
         try:
             target()
         except Exception:
@@ -26,6 +31,14 @@ def start_daemon(target, name):
     t.is_pydev_daemon_thread = True
     t.start()
     return t
+
+
+def _name_os_thread(comm):
+    try:
+        with open("/proc/thread-self/comm", "w") as f:
+            f.write(comm[:15])
+    except Exception:
+        pass  # cosmetic (not Linux, or an old kernel)
 
 
 def is_own(ident):

@@ -40,7 +40,7 @@ class Transport:
         self._wake_fd = self._wake_w.fileno()
         self._idle = threading.Event()
         self._idle.set()
-        self._thread = _threads.start_daemon(self._run, "stallscope-transport")
+        self._thread = _threads.start_daemon(self._run, "stallscope-transport", "stallscope-io")
 
     # ---------------------------------------------------------------- any thread
     def send(self, msg):
