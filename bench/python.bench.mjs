@@ -98,7 +98,7 @@ async function atRate(s, rate, seconds) {
   let c0;
   const run = await load(s.url, { duration: seconds, overallRate: rate }, () => (c0 = threadCpuMs(s.pid)));
   const c1 = threadCpuMs(s.pid);
-  // The probe's own threads (named `stallscope`, `stallscope-io` on Linux): its cost free of the machine's noise.
+  // The probe's own threads (named `stallscope…` on Linux; faulthandler's timer thread inherits the watchdog's name): its cost free of the machine's noise.
   const probe = threadsNamed(s.pid, 'stallscope');
   return {
     cpuUsPerReq: (cpuDelta(c0, c1) * 1000) / run.total,
@@ -194,7 +194,7 @@ for (const loop of PARTS.includes('overhead') ? LOOPS : []) {
     ]),
   );
   const probeUs = median(results.stallscope.map((r) => r.fixed.probeThreadsUsPerReq ?? NaN));
-  console.log(`  stallscope: its own threads (watchdog and socket writer) ${fixed(probeUs, 3)} µs/req @${rate}.`);
+  console.log(`  stallscope: its own threads (watchdog, socket writer, faulthandler's timer) ${fixed(probeUs, 3)} µs/req @${rate}.`);
   floor ??= await wakeFloor(FLOOR_PERIOD_MS, FLOOR_S, work);
   console.log(floorLine(floor, FLOOR_PERIOD_MS, rate, median(results.none.map((r) => r.fixed.cpuUsPerReq))));
   out.loops[loop] = { rate, results, pairedRatios };

@@ -50,7 +50,7 @@ test('a real interpreter: with the options, importing asyncio loads the probe; w
   assert.equal(r2.stdout, 'before False\nafter False\n');
 });
 
-test("a real interpreter on Linux: the probe's watchdog thread carries the OS name `stallscope` (top -H, per-thread CPU), the program's threads keep theirs", { skip: process.platform !== 'linux' && 'thread names through /proc are Linux only' }, () => {
+test("a real interpreter on Linux: the probe's threads carry the OS name `stallscope` (top -H, per-thread CPU), the program's threads keep theirs", { skip: process.platform !== 'linux' && 'thread names through /proc are Linux only' }, () => {
   ensurePythonTools();
   const probe = path.join(ROOT, 'dist', 'probe.js');
   const code = `
@@ -69,6 +69,7 @@ asyncio.run(main())
   const r = spawnSync(VENV_PYTHON, ['-c', code], { env: withProbe(base, probe, { thresholdMs: 50 }) as NodeJS.ProcessEnv, encoding: 'utf8' });
   assert.equal(r.stderr, '');
   const names = r.stdout.trim().split(' ');
-  assert.equal(names.filter((n) => n === 'stallscope').length, 1, `one watchdog thread named stallscope: ${r.stdout}`);
-  assert.equal(names.filter((n) => n.startsWith('stallscope')).length, names.length - 2, `the others are the main thread and the program's worker: ${r.stdout}`);
+  // (faulthandler's C thread, which the watchdog starts, inherits its name: it is the probe's too.)
+  assert.ok(names.includes('stallscope'), `the watchdog thread is named stallscope: ${r.stdout}`);
+  assert.equal(names.filter((n) => !n.startsWith('stallscope')).length, 2, `the program's threads (main, worker) keep their names: ${r.stdout}`);
 });
