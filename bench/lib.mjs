@@ -154,21 +154,25 @@ export async function startOnCore0(argv, { env, cwd, portFile, name = argv.join(
   return { url: `http://127.0.0.1:${port}/`, pid, launcher, exited };
 }
 
+/** The watchdogs' look period at the servers' threshold, the default 50 ms (DEFAULT_THRESHOLD_MS): a look at the last beat + threshold + 1 ms. */
+const LOOK_PERIOD_MS = 51;
+const FLOOR_S = envNumber('BENCH_FLOOR_S', 10, 3);
+
 /**
  * The floor of any watchdog that looks once per threshold, on this machine: the CPU (% of a core) of
- * a native thread that only wakes every `periodMs` (bench/wake-floor.c), without and with one /proc
- * read per wake-up, each for `seconds` on core 0. Undefined, with the reason, without a C compiler.
+ * a native thread that only wakes every LOOK_PERIOD_MS (bench/wake-floor.c), without and with one
+ * /proc read per wake-up, each for BENCH_FLOOR_S seconds on core 0. `{ reason }` without a C compiler.
  */
-export async function wakeFloor(periodMs, seconds, workDir) {
+export async function wakeFloor(workDir) {
   const exe = join(workDir, 'wake-floor');
   const cc = spawnSync('cc', ['-O2', '-pthread', '-o', exe, join(dirname(LOAD), 'wake-floor.c')], { encoding: 'utf8' });
   if (cc.error || cc.status !== 0) return { reason: `no C compiler to build bench/wake-floor.c (${cc.error?.message ?? cc.stderr.trim().split('\n')[0]})` };
   const run = async (args) => {
-    const p = spawn('taskset', ['-c', '0', exe, String(periodMs), ...args], { stdio: 'ignore' });
+    const p = spawn('taskset', ['-c', '0', exe, String(LOOK_PERIOD_MS), ...args], { stdio: 'ignore' });
     await sleep(1000);
     const c0 = threadCpuMs(p.pid);
-    await sleep(seconds * 1000);
-    const pct = (cpuDelta(c0, threadCpuMs(p.pid)) / (seconds * 1000)) * 100;
+    await sleep(FLOOR_S * 1000);
+    const pct = (cpuDelta(c0, threadCpuMs(p.pid)) / (FLOOR_S * 1000)) * 100;
     p.kill('SIGKILL');
     return pct;
   };
@@ -179,12 +183,12 @@ export async function wakeFloor(periodMs, seconds, workDir) {
  * What the floor means for CPU per request at `rate` req/s against no probe's `baseUsPerReq`: the
  * lowest ratio any once-per-threshold watchdog could reach there, beside the probe's own thread.
  */
-export function floorLine(floor, periodMs, rate, baseUsPerReq, watchdogUsPerReq) {
-  if (!floor || floor.reason) return `  Watchdog floor not measured: ${floor?.reason ?? 'skipped'}.`;
+export function floorLine(floor, rate, baseUsPerReq, watchdogUsPerReq) {
+  if (floor.reason) return `  Watchdog floor not measured: ${floor.reason}.`;
   const us = (pct) => (pct / 100) * 1e6 / rate;
   const x = (pct) => fixed(1 + us(pct) / baseUsPerReq, 3);
   return (
-    `  The floor of any watchdog that looks once per threshold, here: a native thread waking every ${periodMs} ms costs` +
+    `  The floor of any watchdog that looks once per threshold, here: a native thread waking every ${LOOK_PERIOD_MS} ms costs` +
     ` ${fixed(floor.sleepPct, 3)} % of a core (${fixed(floor.readPct, 3)} % with its /proc read), ${fixed(us(floor.sleepPct), 3)}–${fixed(us(floor.readPct), 3)} µs/req` +
     ` at ${rate} req/s: ${x(floor.sleepPct)}–${x(floor.readPct)}× no probe's CPU/req (${fixed(baseUsPerReq, 2)} µs) before it does any work.` +
     (Number.isFinite(watchdogUsPerReq) ? ` The probe's own watchdog thread: ${fixed(watchdogUsPerReq, 3)} µs/req.` : '')

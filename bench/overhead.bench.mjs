@@ -43,9 +43,6 @@ const USER_RATE = envNumber('BENCH_USER_RATE', 6000);
 const PAIRED_CYCLES = envNumber('BENCH_PAIRED_CYCLES', 10, 4);
 const PAIRED_S = envNumber('BENCH_PAIRED_S', 2, 1);
 const STEADY_IDLE_S = envNumber('BENCH_STEADY_IDLE_S', 10, 4);
-const FLOOR_S = envNumber('BENCH_FLOOR_S', 10, 3);
-/** The watchdog's look period at the servers' threshold, the default 50 ms (DEFAULT_THRESHOLD_MS): a look at the last beat + threshold + 1 ms. */
-const FLOOR_PERIOD_MS = 51;
 const CONNECTIONS = 50;
 
 const CONFIGS = [
@@ -300,9 +297,9 @@ if (steadyIdle) {
     ]),
   );
 }
-const floor = await wakeFloor(FLOOR_PERIOD_MS, FLOOR_S, work);
+const floor = await wakeFloor(work);
 console.log(
-  `\n${floorLine(floor, FLOOR_PERIOD_MS, USER_RATE, median(results.none.map((r) => r.afterSat.cpuUsPerReq)), median(results.stallscope.map((r) => r.afterSat.watchdogUsPerReq ?? NaN)))}`,
+  `\n${floorLine(floor, USER_RATE, median(results.none.map((r) => r.afterSat.cpuUsPerReq)), median(results.stallscope.map((r) => r.afterSat.watchdogUsPerReq ?? NaN)))}`,
 );
 console.log('\n  Goals: CPU/req ≤ 1.01× no probe (paired median); p99 added ≤ 1 ms; RSS added ≤ 15 MB; idle cost toward 0.2 % of a core; ahead of the peer on every figure.');
 console.log(`  overhead section: ${((Date.now() - t0) / 1000).toFixed(0)} s`);

@@ -44,9 +44,6 @@ const SATURATE_S = envNumber('BENCH_SATURATE_S', 5, 2);
 const PAIRED_CYCLES = envNumber('BENCH_PAIRED_CYCLES', 8, 2);
 const PAIRED_S = envNumber('BENCH_PAIRED_S', 2, 1);
 const CALLS = envNumber('BENCH_PY_CALLS', 5, 2);
-const FLOOR_S = envNumber('BENCH_FLOOR_S', 10, 3);
-/** The watchdog's look period at the default threshold, 50 ms (DEFAULT_THRESHOLD_MS), + 1 ms. */
-const FLOOR_PERIOD_MS = 51;
 const CONNECTIONS = 32;
 const PARTS = (process.env.BENCH_PY_PARTS ?? 'overhead,accuracy').split(',');
 
@@ -195,8 +192,8 @@ for (const loop of PARTS.includes('overhead') ? LOOPS : []) {
   );
   const probeUs = median(results.stallscope.map((r) => r.fixed.probeThreadsUsPerReq ?? NaN));
   console.log(`  stallscope: its own threads (watchdog, socket writer, faulthandler's timer) ${fixed(probeUs, 3)} µs/req @${rate}.`);
-  floor ??= await wakeFloor(FLOOR_PERIOD_MS, FLOOR_S, work);
-  console.log(floorLine(floor, FLOOR_PERIOD_MS, rate, median(results.none.map((r) => r.fixed.cpuUsPerReq))));
+  floor ??= await wakeFloor(work);
+  console.log(floorLine(floor, rate, median(results.none.map((r) => r.fixed.cpuUsPerReq))));
   out.loops[loop] = { rate, results, pairedRatios };
 }
 

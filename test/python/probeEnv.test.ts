@@ -11,6 +11,16 @@ import * as path from 'node:path';
 import { prependPythonPath, pythonProbeDir, withProbe } from '../../src/core/probeEnv';
 import { ROOT, VENV_PYTHON, ensurePythonTools } from './probeHarness';
 
+const PROBE = path.join(ROOT, 'dist', 'probe.js');
+
+/** This process's environment without a probe's options or a PYTHONPATH of its own. */
+function bareEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.STALLSCOPE_OPTIONS;
+  delete env.PYTHONPATH;
+  return env;
+}
+
 test('dist/python sits beside dist/probe.js', () => {
   assert.equal(pythonProbeDir('/opt/ss/dist/probe.js'), path.join('/opt/ss/dist', 'python'));
 });
@@ -33,13 +43,9 @@ test("the probe's folder goes first on PYTHONPATH; the user's entries follow, un
 
 test('a real interpreter: with the options, importing asyncio loads the probe; without them, nothing does', () => {
   ensurePythonTools();
-  const probe = path.join(ROOT, 'dist', 'probe.js');
-  assert.ok(fs.existsSync(path.join(pythonProbeDir(probe), 'sitecustomize.py')));
+  assert.ok(fs.existsSync(path.join(pythonProbeDir(PROBE), 'sitecustomize.py')));
   const code = 'import sys; print("before", "stallscope" in sys.modules); import asyncio; print("after", "stallscope" in sys.modules)';
-  const base: NodeJS.ProcessEnv = { ...process.env };
-  delete base.STALLSCOPE_OPTIONS;
-  delete base.PYTHONPATH;
-  const on = withProbe(base, probe, { thresholdMs: 50 }); // no url: the probe loads, has nowhere to report, stays quiet
+  const on = withProbe(bareEnv(), PROBE, { thresholdMs: 50 }); // no url: the probe loads, has nowhere to report, stays quiet
   const r1 = spawnSync(VENV_PYTHON, ['-c', code], { env: on as NodeJS.ProcessEnv, encoding: 'utf8' });
   assert.equal(r1.stderr, '');
   assert.equal(r1.stdout, 'before False\nafter True\n');
@@ -52,7 +58,6 @@ test('a real interpreter: with the options, importing asyncio loads the probe; w
 
 test("a real interpreter on Linux: the probe's threads carry the OS name `stallscope` (top -H, per-thread CPU), the program's threads keep theirs", { skip: process.platform !== 'linux' && 'thread names through /proc are Linux only' }, () => {
   ensurePythonTools();
-  const probe = path.join(ROOT, 'dist', 'probe.js');
   const code = `
 import asyncio, os, threading, time
 def comms():
@@ -63,10 +68,7 @@ async def main():
     print(" ".join(comms()))
 asyncio.run(main())
 `;
-  const base: NodeJS.ProcessEnv = { ...process.env };
-  delete base.STALLSCOPE_OPTIONS;
-  delete base.PYTHONPATH;
-  const r = spawnSync(VENV_PYTHON, ['-c', code], { env: withProbe(base, probe, { thresholdMs: 50 }) as NodeJS.ProcessEnv, encoding: 'utf8' });
+  const r = spawnSync(VENV_PYTHON, ['-c', code], { env: withProbe(bareEnv(), PROBE, { thresholdMs: 50 }) as NodeJS.ProcessEnv, encoding: 'utf8' });
   assert.equal(r.stderr, '');
   const names = r.stdout.trim().split(' ');
   // (faulthandler's C thread, which the watchdog starts, inherits its name: it is the probe's too.)
